@@ -1,0 +1,103 @@
+"""Derive every name, host and port of a generated project from the answers.
+
+Pure functions: the ContextHook calls them on every render, the unit tests call them directly.
+Nothing here may fail on a missing answer; copier asks questions in order and renders defaults
+before later answers exist.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REGISTRY = "ghcr.io"
+LOCAL_ENVIRONMENT = "local"
+SERVER_ENVIRONMENTS = ("staging", "production")
+API_PORTS = {"nestjs": 3000, "fastapi": 8000}
+WEB_PORT = 3001
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+SLUG_MAX_LENGTH = 40
+
+
+def slugify(text: str, separator: str = "-") -> str:
+    """Lower-case ASCII words joined by `separator`: "Acme Shop!" -> "acme-shop"."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = separator.join(words)[:SLUG_MAX_LENGTH].strip(separator)
+    # A slug names containers, images and databases: those must start with a letter.
+    if slug and not slug[0].isalpha():
+        slug = f"app{separator}{slug}"[:SLUG_MAX_LENGTH].strip(separator)
+    return slug
+
+
+def server_environments(chosen: Iterable[str] | None) -> list[str]:
+    """The chosen server environments in promotion order (staging before production)."""
+    picked = set(chosen or ())
+    return [env for env in SERVER_ENVIRONMENTS if env in picked]
+
+
+def all_environments(chosen: Iterable[str] | None) -> list[str]:
+    """Local development always exists, then the chosen server environments."""
+    return [LOCAL_ENVIRONMENT, *server_environments(chosen)]
+
+
+def environment_domain(domain: str, environment: str) -> str:
+    """The DNS zone an environment serves from: production owns the bare domain."""
+    if environment == LOCAL_ENVIRONMENT:
+        return "localhost"
+    if environment == "production":
+        return domain
+    return f"{environment}.{domain}"
+
+
+def host(service: str, domain: str, environment: str) -> str:
+    """Public host name of a service: api.example.com, api.staging.example.com, api.localhost."""
+    return f"{service}.{environment_domain(domain, environment)}"
+
+
+def image_name(owner: str, slug: str, component: str) -> str:
+    """Container image in the GitHub registry (registry paths must be lower case)."""
+    return f"{REGISTRY}/{owner.lower()}/{slug}-{component}"
+
+
+def compose_project(slug: str, environment: str) -> str:
+    """Compose project name, unique per environment so two can share one Docker host."""
+    return f"{slug}-{environment}"
+
+
+def database_name(slug: str) -> str:
+    """PostgreSQL identifiers: underscores rather than hyphens, so no quoting is needed."""
+    return slugify(slug, separator="_")
+
+
+def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything templates need beyond the raw answers, in one namespace (`derived`)."""
+    slug = str(answers.get("project_slug") or slugify(str(answers.get("project_name", ""))))
+    owner = str(answers.get("github_owner", ""))
+    domain = str(answers.get("domain", ""))
+    stack = str(answers.get("api_stack", "nestjs"))
+    has_web = answers.get("web_frontend", "none") != "none"
+    environments = all_environments(answers.get("environments"))
+    components = ["api", "web"] if has_web else ["api"]
+    return {
+        "slug": slug,
+        "db_name": database_name(slug),
+        "environments": environments,
+        "server_environments": environments[1:],
+        "components": components,
+        "images": {c: image_name(owner, slug, c) for c in components},
+        "hosts": {
+            env: {c: host(c, domain, env) for c in [*components, "grafana"]} for env in environments
+        },
+        "compose_projects": {env: compose_project(slug, env) for env in environments},
+        "ports": {
+            "api": API_PORTS.get(stack, API_PORTS["nestjs"]),
+            "web": WEB_PORT,
+            "postgres": POSTGRES_PORT,
+            "redis": REDIS_PORT,
+        },
+        "repository_url": f"https://github.com/{owner}/{slug}",
+    }

@@ -1,0 +1,51 @@
+"""Which files a project must have, and must not have, for its answers.
+
+Each rule is a path and the condition under which it exists; a rendered project must contain
+the path exactly when the condition holds. Add a rule with every conditional file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Answers = dict[str, Any]
+Rule = tuple[str, Callable[[Answers], bool]]
+
+
+def _always(_: Answers) -> bool:
+    return True
+
+
+def _stack(name: str) -> Callable[[Answers], bool]:
+    return lambda answers: answers["api_stack"] == name
+
+
+def _environment(name: str) -> Callable[[Answers], bool]:
+    return lambda answers: name in answers["environments"]
+
+
+RULES: list[Rule] = [
+    (".copier-answers.yml", _always),
+    ("README.md", _always),
+    ("Makefile", _always),
+    (".gitignore", _always),
+    (".editorconfig", _always),
+    (".yamllint.yaml", _always),
+    (".env.example", _always),
+    ("compose.yaml", _always),
+    ("scripts/init-env", _always),
+    (".github/workflows/ci.yml", _always),
+    ("env/staging.env.example", _environment("staging")),
+    ("env/production.env.example", _environment("production")),
+    # Secrets: generated at copy time, git-ignored.
+    (".env", _always),
+    ("env/staging.env", _environment("staging")),
+    ("env/production.env", _environment("production")),
+    # Partials are included by other templates, never copied.
+    ("_partials/env.example", lambda _: False),
+]
+
+
+def expected_presence(answers: Answers) -> dict[str, bool]:
+    return {path: condition(answers) for path, condition in RULES}

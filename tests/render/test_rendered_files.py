@@ -1,0 +1,101 @@
+"""Every rendered combination: no leftover Jinja, parseable data files, the right files."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import RenderedProject
+from tests.render.expectations import expected_presence
+from tests.rendering import project_files
+
+# `${{ ... }}` is GitHub Actions syntax and `${#var}` is bash: neither is left-over Jinja.
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{[{%#]")
+# Files that exist to be empty.
+MAY_BE_EMPTY = {".gitkeep"}
+
+
+def each_file(projects: list[RenderedProject]) -> Iterator[tuple[str, Path]]:
+    """(label for messages, absolute path) of every file in every project."""
+    for project in projects:
+        for relative in project_files(project.path):
+            yield f"{project.id}/{relative}", project.path / relative
+
+
+def parse_problem(path: Path) -> str:
+    """Why a data file does not parse, or "" (also "" for files that are not data)."""
+    try:
+        if path.suffix in {".yml", ".yaml"}:
+            list(yaml.safe_load_all(path.read_text()))
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".toml":
+            tomllib.loads(path.read_text())
+    except (yaml.YAMLError, ValueError) as error:
+        return str(error).replace("\n", " ")
+    return ""
+
+
+def report(problems: list[str]) -> str:
+    return f"{len(problems)} problem(s):\n" + "\n".join(problems[:60])
+
+
+def test_no_jinja_is_left_in_names_or_contents(rendered_matrix: list[RenderedProject]) -> None:
+    problems = []
+    for label, path in each_file(rendered_matrix):
+        if path.suffix == ".jinja" or LEFTOVER_JINJA.search(label):
+            problems.append(f"{label}: template syntax in the file name")
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if LEFTOVER_JINJA.search(line):
+                problems.append(f"{label}:{number}: {line.strip()}")
+    assert not problems, report(problems)
+
+
+def test_every_yaml_json_and_toml_file_parses(rendered_matrix: list[RenderedProject]) -> None:
+    checked = 0
+    problems = []
+    for label, path in each_file(rendered_matrix):
+        if path.suffix in {".yml", ".yaml", ".json", ".toml"}:
+            checked += 1
+            if problem := parse_problem(path):
+                problems.append(f"{label}: {problem}")
+    assert checked >= len(rendered_matrix), "expected at least one data file per project"
+    assert not problems, report(problems)
+
+
+def test_no_file_is_empty(rendered_matrix: list[RenderedProject]) -> None:
+    problems = [
+        f"{label}: empty"
+        for label, path in each_file(rendered_matrix)
+        if path.name not in MAY_BE_EMPTY and not path.read_text(errors="replace").strip()
+    ]
+    assert not problems, report(problems)
+
+
+def test_files_are_present_or_absent_as_the_answers_say(
+    rendered_matrix: list[RenderedProject],
+) -> None:
+    problems = []
+    for project in rendered_matrix:
+        for relative, expected in expected_presence(project.answers).items():
+            present = (project.path / relative).exists()
+            if present != expected:
+                state = "missing" if expected else "present but should not be"
+                problems.append(f"{project.id}/{relative}: {state}")
+    assert not problems, report(problems)
+
+
+def test_every_file_ends_with_one_newline(rendered_matrix: list[RenderedProject]) -> None:
+    # .editorconfig promises a final newline; Jinja's whitespace control can eat it.
+    problems = []
+    for label, path in each_file(rendered_matrix):
+        data = path.read_bytes()
+        if data and (not data.endswith(b"\n") or data.endswith(b"\n\n")):
+            problems.append(f"{label}: does not end with exactly one newline")
+    assert not problems, report(problems)
