@@ -36,6 +36,7 @@ RULES: list[Rule] = [
     ("compose.yaml", _always),
     ("scripts/init-env", _always),
     (".github/workflows/ci.yml", _always),
+    (".github/dependabot.yml", _always),
     ("env/staging.env.example", _environment("staging")),
     ("env/production.env.example", _environment("production")),
     # Secrets: generated at copy time, git-ignored.

@@ -1,0 +1,30 @@
+"""The compose file combinations a project is run with, as `docker compose -f ...` would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class ComposeStack:
+    name: str
+    files: tuple[str, ...]
+    env_file: str
+
+
+def compose_stacks(project: Path) -> list[ComposeStack]:
+    """Local development, and per server environment the production stack with its extras."""
+    stacks = [ComposeStack("local", ("compose.yaml",), ".env")]
+    if not (project / "compose.prod.yaml").exists():
+        return stacks
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    for environment in answers["environments"]:
+        files = ["compose.prod.yaml"]
+        for extra in (f"compose.{environment}.yaml", "compose.monitoring.yaml"):
+            if (project / extra).exists():
+                files.append(extra)
+        stacks.append(ComposeStack(environment, tuple(files), f"env/{environment}.env"))
+    return stacks
