@@ -50,7 +50,7 @@ class Terminal:
 
     def screen_after(self, pattern: str) -> str:
         self.child.expect(pattern)
-        return ANSI.sub("", self.child.before + self.child.after)
+        return ANSI.sub("", f"{self.child.before}{self.child.after}")
 
 
 def test_interactive_copy_records_non_default_choices(template_repo: Path, tmp_path: Path) -> None:
