@@ -1,0 +1,42 @@
+# shipshape: the template's own tasks. `make demo` and `make test` are all a fresh machine needs.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+DEMO_DIR ?= demo
+# Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap demo check test test-layer services-start services-stop benchmark clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+bootstrap: ## Install every tool the tests need (idempotent)
+	bash scripts/bootstrap
+
+demo: bootstrap ## Generate a project from the defaults into ./demo (DEMO_DIR=...)
+	rm -rf "$(DEMO_DIR)"
+	# An absolute source path: a relative one would break `copier update` in the project.
+	$(VENV)/copier copy --trust --defaults --vcs-ref HEAD "$(CURDIR)" "$(DEMO_DIR)"
+
+check: ## Lint and type-check the template's own Python
+	$(VENV)/ruff check extensions tests benchmarks
+	$(VENV)/ruff format --check extensions tests benchmarks
+	$(VENV)/mypy
+
+test: bootstrap check ## Run the whole test suite, starting and stopping the services it needs
+	bash scripts/services start all
+	trap 'bash scripts/services stop all' EXIT; \
+	$(VENV)/pytest $(PYTEST_ARGS)
+	$(VENV)/python -m benchmarks.copy_time
+
+test-layer: ## Run one layer without the set-up: make test-layer LAYER=render
+	$(VENV)/pytest -m "$(LAYER)" $(PYTEST_ARGS)
+
+benchmark: bootstrap ## Print copy time (and, where built, API and backup benchmarks)
+	$(VENV)/python -m benchmarks.copy_time
+
+clean: ## Remove generated demo and caches
+	rm -rf "$(DEMO_DIR)" .pytest_cache .mypy_cache .ruff_cache
