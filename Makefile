@@ -25,6 +25,7 @@ check: ## Lint and type-check the template's own Python
 	$(VENV)/ruff check extensions tests benchmarks
 	$(VENV)/ruff format --check extensions tests benchmarks
 	$(VENV)/mypy
+	$(VENV)/shellcheck scripts/* .ci/run
 
 test: bootstrap check ## Run the whole test suite, starting and stopping the services it needs
 	bash scripts/services start all
