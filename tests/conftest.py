@@ -9,6 +9,7 @@ import pytest
 
 from tests.answers import MATRIX, combination_id
 from tests.rendering import render
+from tests.report import LINES, record
 from tests.template_repo import snapshot_working_tree
 
 # Marker by folder, so a new test file cannot forget its layer.
@@ -29,6 +30,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(str(item.fspath)).parent.name
         if marker := LAYER_BY_FOLDER.get(folder):
             item.add_marker(marker)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if LINES:
+        terminalreporter.section("shipshape figures")
+        for line in LINES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -56,5 +64,5 @@ def rendered_matrix(
         RenderedProject(answers, render(template_repo, root / combination_id(answers), answers))
         for answers in MATRIX
     ]
-    print(f"\nrendered {len(projects)} answer combinations")
+    record(f"render: {len(projects)} answer combinations rendered from the matrix")
     return projects

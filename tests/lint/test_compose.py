@@ -6,6 +6,7 @@ from tests.conftest import RenderedProject
 from tests.lint.collect import distinct_files, is_compose_file
 from tests.lint.compose_stacks import compose_stacks
 from tests.lint.tools import run, tool
+from tests.report import record
 
 
 def test_compose_files_match_the_compose_spec(rendered_matrix: list[RenderedProject]) -> None:
@@ -34,5 +35,5 @@ def test_docker_compose_config_accepts_every_combination(
             checked += 1
             if output := run([*args, "config", "--quiet"], cwd=project.path):
                 failures.append(f"{project.id} [{stack.name}]\n{output}")
-    print(f"\ndocker compose config: {checked} file combinations")
+    record(f"lint: docker compose config on {checked} compose file combinations")
     assert not failures, "\n\n".join(failures)

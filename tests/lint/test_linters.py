@@ -15,6 +15,7 @@ from tests.lint.collect import (
     is_yaml,
 )
 from tests.lint.tools import run, tool
+from tests.report import record
 
 
 def lint_each(files: list[DistinctFile], command: list[str]) -> list[str]:
@@ -28,17 +29,17 @@ def lint_each(files: list[DistinctFile], command: list[str]) -> list[str]:
     return failures
 
 
-def require(files: list[DistinctFile], kind: str) -> None:
+def require(files: list[DistinctFile], kind: str, linter: str) -> None:
     """A linter with nothing to lint must not pass silently."""
     if not files:
         pytest.skip(f"no {kind} is rendered by any combination yet")
     rendered = sum(len(entry.labels) for entry in files)
-    print(f"\nlinting {len(files)} distinct {kind}(s) out of {rendered} rendered")
+    record(f"lint: {linter} on {len(files)} distinct {kind}(s) out of {rendered} rendered")
 
 
 def test_shellcheck(rendered_matrix: list[RenderedProject]) -> None:
     files = distinct_files(rendered_matrix, is_shell_script)
-    require(files, "shell script")
+    require(files, "shell script", "shellcheck")
     failures = lint_each(files, [tool("shellcheck"), "--severity=style", "--external-sources"])
     assert not failures, "\n\n".join(failures)
 
@@ -46,6 +47,7 @@ def test_shellcheck(rendered_matrix: list[RenderedProject]) -> None:
 def test_yamllint_with_each_projects_own_config(rendered_matrix: list[RenderedProject]) -> None:
     # The project's `make lint` runs yamllint with its own .yamllint.yaml: do the same.
     assert distinct_files(rendered_matrix, is_yaml)
+    record(f"lint: yamllint over {len(rendered_matrix)} projects")
     failures = [
         output
         for project in rendered_matrix
@@ -56,7 +58,7 @@ def test_yamllint_with_each_projects_own_config(rendered_matrix: list[RenderedPr
 
 def test_actionlint(rendered_matrix: list[RenderedProject]) -> None:
     files = distinct_files(rendered_matrix, is_workflow)
-    require(files, "workflow")
+    require(files, "workflow", "actionlint")
     # shellcheck runs inside actionlint on every `run:` script.
     command = [tool("actionlint"), "-shellcheck", tool("shellcheck"), "-no-color"]
     failures = lint_each(files, command)
@@ -65,19 +67,19 @@ def test_actionlint(rendered_matrix: list[RenderedProject]) -> None:
 
 def test_workflows_match_the_github_schema(rendered_matrix: list[RenderedProject]) -> None:
     files = distinct_files(rendered_matrix, is_workflow)
-    require(files, "workflow")
+    require(files, "workflow", "check-jsonschema")
     command = [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
     assert not (failures := lint_each(files, command)), "\n\n".join(failures)
 
 
 def test_dependabot_config_matches_its_schema(rendered_matrix: list[RenderedProject]) -> None:
     files = distinct_files(rendered_matrix, is_dependabot_config)
-    require(files, "dependabot config")
+    require(files, "dependabot config", "check-jsonschema")
     command = [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot"]
     assert not (failures := lint_each(files, command)), "\n\n".join(failures)
 
 
 def test_hadolint(rendered_matrix: list[RenderedProject]) -> None:
     files = distinct_files(rendered_matrix, is_dockerfile)
-    require(files, "Dockerfile")
+    require(files, "Dockerfile", "hadolint")
     assert not (failures := lint_each(files, [tool("hadolint")])), "\n\n".join(failures)
