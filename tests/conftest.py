@@ -21,6 +21,8 @@ LAYER_BY_FOLDER = {
     "contract": "runtime",
     "runtime": "runtime",
     "docker": "docker",
+    "backups": "runtime",
+    "monitoring": "runtime",
     "update": "update",
 }
 

@@ -23,7 +23,11 @@ def compose_stacks(project: Path) -> list[ComposeStack]:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     for environment in answers["environments"]:
         files = ["compose.prod.yaml"]
-        for extra in (f"compose.{environment}.yaml", "compose.monitoring.yaml"):
+        for extra in (
+            f"compose.{environment}.yaml",
+            "compose.backup.yaml",
+            "compose.monitoring.yaml",
+        ):
             if (project / extra).exists():
                 files.append(extra)
         stacks.append(ComposeStack(environment, tuple(files), f"env/{environment}.env"))
