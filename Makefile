@@ -8,7 +8,7 @@ DEMO_DIR ?= demo
 # Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo check test test-layer services-start services-stop benchmark clean
+.PHONY: help bootstrap demo check test test-layer benchmark clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -41,3 +41,11 @@ benchmark: bootstrap ## Print copy time (and, where built, API and backup benchm
 
 clean: ## Remove generated demo and caches
 	rm -rf "$(DEMO_DIR)" .pytest_cache .mypy_cache .ruff_cache
+
+release: ## Tag the current commit as VERSION (x.y.z) and record it in RELEASES
+	@[[ "$(VERSION)" =~ ^[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
+	@git diff --quiet HEAD || { echo "commit your work first" >&2; exit 2; }
+	grep -q "^## v$(VERSION)$$" CHANGELOG.md || { echo "CHANGELOG.md has no '## v$(VERSION)' section" >&2; exit 2; }
+	git tag -a "v$(VERSION)" -m "v$(VERSION)"
+	echo "v$(VERSION) $$(git rev-parse HEAD)" >> RELEASES
+	git commit --quiet -m "Record release v$(VERSION)" RELEASES

@@ -37,6 +37,7 @@ RULES: list[Rule] = [
     ("scripts/init-env", _always),
     (".github/workflows/ci.yml", _always),
     (".github/dependabot.yml", _always),
+    (".github/workflows/template-update.yml", _always),
     ("env/staging.env.example", _environment("staging")),
     ("env/production.env.example", _environment("production")),
     # Secrets: generated at copy time, git-ignored.

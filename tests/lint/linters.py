@@ -1,0 +1,102 @@
+"""The linters a generated project must pass, in one table for every layer that lints.
+
+The lint layer runs them over each distinct file of the whole matrix; the update layer runs
+them over one updated project. Project-wide checks (yamllint with the project's own config,
+`docker compose config` on each compose file combination) are functions of a project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.lint.collect import (
+    is_compose_file,
+    is_dependabot_config,
+    is_dockerfile,
+    is_shell_script,
+    is_workflow,
+)
+from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.tools import run, tool
+from tests.rendering import project_files
+
+
+@dataclass(frozen=True)
+class FileLinter:
+    name: str
+    kind: str
+    wanted: Callable[[Path, Path], bool]
+    arguments: tuple[str, ...]
+
+    def command(self, path: Path) -> list[str]:
+        # Tools resolve lazily: a missing one fails the test that needs it, not the import.
+        executable, *options = self.arguments
+        resolved = [tool("shellcheck") if option == "@shellcheck" else option for option in options]
+        return [tool(executable), *resolved, str(path)]
+
+
+FILE_LINTERS = [
+    FileLinter(
+        "shellcheck",
+        "shell script",
+        is_shell_script,
+        ("shellcheck", "--severity=style", "--external-sources"),
+    ),
+    # shellcheck also runs inside actionlint, on every `run:` script.
+    FileLinter(
+        "actionlint",
+        "workflow",
+        is_workflow,
+        ("actionlint", "-shellcheck", "@shellcheck", "-no-color"),
+    ),
+    FileLinter(
+        "workflow schema",
+        "workflow",
+        is_workflow,
+        ("check-jsonschema", "--builtin-schema", "vendor.github-workflows"),
+    ),
+    FileLinter(
+        "dependabot schema",
+        "dependabot config",
+        is_dependabot_config,
+        ("check-jsonschema", "--builtin-schema", "vendor.dependabot"),
+    ),
+    FileLinter(
+        "compose schema",
+        "compose file",
+        is_compose_file,
+        ("check-jsonschema", "--builtin-schema", "vendor.compose-spec"),
+    ),
+    FileLinter("hadolint", "Dockerfile", is_dockerfile, ("hadolint",)),
+]
+
+
+def yamllint_problem(project: Path) -> str:
+    """The project's `make lint` runs yamllint with its own .yamllint.yaml: so do we."""
+    return run([tool("yamllint"), "--strict", "."], cwd=project)
+
+
+def compose_config_problem(project: Path, stack: ComposeStack) -> str:
+    args = [tool("docker-compose"), "--env-file", stack.env_file]
+    for file in stack.files:
+        args += ["--file", file]
+    return run([*args, "config", "--quiet"], cwd=project)
+
+
+def lint_project(project: Path) -> list[str]:
+    """Every linter over one project; the problems found, empty when clean."""
+    problems = []
+    for relative in project_files(project):
+        for linter in FILE_LINTERS:
+            if linter.wanted(relative, project / relative) and (
+                output := run(linter.command(project / relative))
+            ):
+                problems.append(f"{linter.name}: {relative}\n{output}")
+    if output := yamllint_problem(project):
+        problems.append(output)
+    for stack in compose_stacks(project):
+        if output := compose_config_problem(project, stack):
+            problems.append(f"compose [{stack.name}]\n{output}")
+    return problems
