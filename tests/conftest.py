@@ -22,6 +22,7 @@ LAYER_BY_FOLDER = {
     "runtime": "runtime",
     "docker": "docker",
     "backups": "runtime",
+    "secrets": "runtime",
     "monitoring": "runtime",
     "update": "update",
 }
