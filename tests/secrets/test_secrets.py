@@ -51,12 +51,11 @@ def project(template_repo: Path, tmp_path: Path) -> Path:
 def test_private_key_is_private_and_ignored_and_ciphertext_is_committable(project: Path) -> None:
     key = project / f"env/{ENVIRONMENT}.agekey"
     assert oct(key.stat().st_mode & 0o777) == "0o600"
-    ignored = subprocess.run(
-        ["git", "check-ignore", "--quiet", f"env/{ENVIRONMENT}.agekey", f"env/{ENVIRONMENT}.env"],
-        cwd=project,
-        check=False,
-    )
-    assert ignored.returncode == 0, "the key or the plain env file is not git-ignored"
+    for private in (f"env/{ENVIRONMENT}.agekey", f"env/{ENVIRONMENT}.env"):
+        ignored = subprocess.run(
+            ["git", "check-ignore", "--quiet", private], cwd=project, check=False
+        )
+        assert ignored.returncode == 0, f"{private} is not git-ignored"
     for committed in (f"env/{ENVIRONMENT}.env.sops", f"env/{ENVIRONMENT}.recipients"):
         check = subprocess.run(
             ["git", "check-ignore", "--quiet", committed], cwd=project, check=False
@@ -138,6 +137,7 @@ def test_rotation_changes_one_secret_everywhere_it_appears(project: Path) -> Non
     unchanged = {k: v for k, v in before.items() if k not in {"POSTGRES_PASSWORD", "DATABASE_URL"}}
     assert {k: after[k] for k in unchanged} == unchanged
     assert "2 line(s) changed" in output
+    assert "ALTER ROLE" in output, "the database role needs the new password too"
 
 
 @pytest.mark.parametrize(
