@@ -8,7 +8,9 @@ from typing import Any
 from copier import run_copy
 
 
-def render(template: Path, destination: Path, answers: dict[str, Any]) -> Path:
+def render(
+    template: Path, destination: Path, answers: dict[str, Any], vcs_ref: str = "HEAD"
+) -> Path:
     """`copier copy --trust --defaults` with `answers` as --data; returns the project path."""
     run_copy(
         str(template),
@@ -16,7 +18,7 @@ def render(template: Path, destination: Path, answers: dict[str, Any]) -> Path:
         data=answers,
         defaults=True,
         unsafe=True,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
         quiet=True,
     )
     return destination

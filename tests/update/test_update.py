@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_copy, run_update
+from copier import run_update
 
 from tests.lint.linters import lint_project
 from tests.render.test_answers_and_secrets import env_values
 from tests.render.test_rendered_files import LEFTOVER_JINJA, parse_problem
-from tests.rendering import project_files
+from tests.rendering import project_files, render
 from tests.report import record
 from tests.template_repo import development_tag, git, releases, snapshot_working_tree
 from tests.update.user_edits import applicable
@@ -46,15 +46,7 @@ def template_with_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy_at(template: Path, tag: str, destination: Path, answers: dict[str, Any]) -> Path:
-    run_copy(
-        str(template),
-        str(destination),
-        data=answers,
-        defaults=True,
-        unsafe=True,
-        vcs_ref=tag,
-        quiet=True,
-    )
+    render(template, destination, answers, vcs_ref=tag)
     git(destination, "init", "--quiet", "--initial-branch=main")
     commit_all(destination, f"generated from {tag}")
     return destination
