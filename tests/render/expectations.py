@@ -21,6 +21,10 @@ def _stack(name: str) -> Callable[[Answers], bool]:
     return lambda answers: answers["api_stack"] == name
 
 
+def _nestjs_with(toggle: str) -> Callable[[Answers], bool]:
+    return lambda answers: answers["api_stack"] == "nestjs" and bool(answers[toggle])
+
+
 def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
@@ -44,6 +48,30 @@ RULES: list[Rule] = [
     (".env", _always),
     ("env/staging.env", _environment("staging")),
     ("env/production.env", _environment("production")),
+    # The NestJS stack: a pnpm workspace with the API and the database package.
+    *(
+        (path, _stack("nestjs"))
+        for path in (
+            "package.json",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            ".npmrc",
+            ".nvmrc",
+            ".node-version",
+            "tsconfig.base.json",
+            ".prettierrc.json",
+            "apps/api/package.json",
+            "apps/api/Makefile",
+            "apps/api/src/main.ts",
+            "packages/database/package.json",
+            "packages/database/src/schema.ts",
+        )
+    ),
+    ("apps/api/src/auth/auth.module.ts", _nestjs_with("use_auth")),
+    ("apps/api/src/users/users.module.ts", _nestjs_with("use_auth")),
+    ("apps/api/src/cache/cache.module.ts", _nestjs_with("use_cache")),
+    ("apps/api/src/notes/notes.cache.ts", _nestjs_with("use_cache")),
+    ("apps/api/src/instrument.ts", _nestjs_with("use_sentry")),
     # Partials are included by other templates, never copied.
     ("_partials/env.example", lambda _: False),
 ]

@@ -1,0 +1,69 @@
+"""Configuration is validated at boot: a bad variable stops the process with exit code 1
+and a message on stderr naming it. Checked on the same build, with one variable broken."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+
+import pytest
+
+from tests.harness.answer_sets import RuntimeCase
+from tests.harness.api_process import ApiProcess
+
+BOOT_TIMEOUT = 60.0
+_instances = itertools.count()
+
+# An empty value stands for a missing one: `make start` runs in the project root, whose .env
+# fills in any variable the environment does not set (the environment wins, even when empty).
+BROKEN = [
+    pytest.param("APP_ENV", {"APP_ENV": "moon"}, id="APP_ENV-invalid"),
+    pytest.param("APP_ENV", {"APP_ENV": ""}, id="APP_ENV-empty"),
+    pytest.param("APP_NAME", {"APP_NAME": ""}, id="APP_NAME-empty"),
+    pytest.param("DATABASE_URL", {"DATABASE_URL": ""}, id="DATABASE_URL-empty"),
+    pytest.param("DATABASE_URL", {"DATABASE_URL": "not a url"}, id="DATABASE_URL-invalid"),
+    pytest.param("REDIS_URL", {"REDIS_URL": ""}, id="REDIS_URL-empty"),
+    pytest.param(
+        "REDIS_URL",
+        {"REDIS_URL": "redis://:__SECRET_REDIS_PASSWORD__@127.0.0.1:6379/0"},
+        id="REDIS_URL-placeholder",
+    ),
+    pytest.param("PORT", {"PORT": "seventy"}, id="PORT-invalid"),
+    pytest.param("LOG_LEVEL", {"LOG_LEVEL": "chatty"}, id="LOG_LEVEL-invalid"),
+    pytest.param(
+        "JWT_ACCESS_SECRET",
+        {"JWT_ACCESS_SECRET": "too-short-31-characters-long-xx"},
+        id="JWT_ACCESS_SECRET-31-chars",
+    ),
+    pytest.param(
+        "JWT_ACCESS_SECRET",
+        {"JWT_ACCESS_SECRET": "__SECRET_JWT_ACCESS_SECRET__-padded-to-be-long-enough"},
+        id="JWT_ACCESS_SECRET-placeholder",
+    ),
+    pytest.param("JWT_ACCESS_SECRET", {"JWT_ACCESS_SECRET": ""}, id="JWT_ACCESS_SECRET-empty"),
+]
+
+
+@pytest.mark.parametrize(("variable", "overrides"), BROKEN)
+def test_invalid_configuration_stops_the_process(
+    running_api: ApiProcess,
+    runtime_case: RuntimeCase,
+    variable: str,
+    overrides: dict[str, str],
+) -> None:
+    if variable == "JWT_ACCESS_SECRET" and not runtime_case.use_auth:
+        pytest.skip(f"{runtime_case.id}: use_auth=false, no JWT settings")
+    broken = ApiProcess.for_project(
+        running_api.project, name=f"config-{next(_instances)}", **overrides
+    )
+    broken.spawn()
+    try:
+        code = broken.wait_exit(timeout=BOOT_TIMEOUT)
+    except subprocess.TimeoutExpired as still_running:
+        broken.stop()
+        raise AssertionError(
+            f"still running {BOOT_TIMEOUT}s with a broken {variable}\n{broken.output_tail()}"
+        ) from still_running
+    stderr = broken.stderr_path.read_text(errors="replace")
+    assert code == 1, f"exit code {code} (expected 1)\n{broken.output_tail()}"
+    assert variable in stderr, f"stderr does not name {variable}\n{broken.output_tail()}"

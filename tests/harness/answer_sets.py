@@ -1,0 +1,63 @@
+"""Which generated projects the runtime layer builds, starts and checks against the contract.
+
+A stack joins the runtime layer by adding its name to RUNTIME_STACKS: every answer set is
+then rendered for it, its make targets run, and tests/contract runs against its API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# "fastapi" joins once its stack renders.
+RUNTIME_STACKS: tuple[str, ...] = ("nestjs",)
+
+# Answers shared by every runtime project: one environment keeps the render small; the
+# features that only add infrastructure files stay off, they change nothing in the API.
+COMMON_ANSWERS: dict[str, Any] = {
+    "web_frontend": "none",
+    "environments": ["staging", "production"],
+    "use_monitoring": False,
+    "use_backups": False,
+    "use_iac": False,
+}
+
+# The two ends of what changes the API's behaviour: every toggle on, every toggle off.
+ANSWER_SETS: dict[str, dict[str, Any]] = {
+    "all-features": {"use_auth": True, "use_cache": True, "use_sentry": True},
+    "no-features": {"use_auth": False, "use_cache": False, "use_sentry": False},
+}
+
+
+@dataclass(frozen=True)
+class RuntimeCase:
+    """One generated project under test: a stack and a named answer set."""
+
+    stack: str
+    answer_set: str
+    answers: dict[str, Any] = field(compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.stack}-{self.answer_set}"
+
+    @property
+    def use_auth(self) -> bool:
+        return bool(self.answers["use_auth"])
+
+
+def runtime_cases() -> list[RuntimeCase]:
+    cases = []
+    for stack in RUNTIME_STACKS:
+        for name, toggles in ANSWER_SETS.items():
+            answers = {
+                "project_name": f"Runtime {stack} {name}",
+                "api_stack": stack,
+                **COMMON_ANSWERS,
+                **toggles,
+            }
+            cases.append(RuntimeCase(stack, name, answers))
+    return cases
+
+
+RUNTIME_CASES = runtime_cases()
