@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 
@@ -10,7 +11,9 @@ from psycopg import sql
 
 from tests.paths import ROOT
 
-HOST, PORT, USER, PASSWORD = "127.0.0.1", 55432, "postgres", "postgres"
+# The same port variable scripts/services reads, so both agree on where the server is.
+HOST, USER, PASSWORD = "127.0.0.1", "postgres", "postgres"
+PORT = int(os.environ.get("SHIPSHAPE_PG_PORT", "55432"))
 ADMIN_URL = f"postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/postgres"
 
 
