@@ -145,6 +145,7 @@ def test_rotation_changes_one_secret_everywhere_it_appears(project: Path) -> Non
     [
         ("LOG_LEVEL", "LOG_LEVEL is not a generated secret"),
         ("NO_SUCH_VARIABLE", "NO_SUCH_VARIABLE is not a variable of production"),
+        ("RESTIC_PASSWORD", "RESTIC_PASSWORD is rotated with 'restic key add'"),
     ],
 )
 def test_only_generated_secrets_rotate(project: Path, name: str, message: str) -> None:
