@@ -25,6 +25,10 @@ def _nestjs_with(toggle: str) -> Callable[[Answers], bool]:
     return lambda answers: answers["api_stack"] == "nestjs" and bool(answers[toggle])
 
 
+def _flag(name: str) -> Callable[[Answers], bool]:
+    return lambda answers: bool(answers[name])
+
+
 def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
@@ -48,6 +52,26 @@ RULES: list[Rule] = [
     (".env", _always),
     ("env/staging.env", _environment("staging")),
     ("env/production.env", _environment("production")),
+    # The server: Traefik in front of the API, PostgreSQL and Redis.
+    ("compose.prod.yaml", _always),
+    ("infra/traefik/traefik.yml", _always),
+    ("infra/traefik/dynamic/security-headers.yml", _always),
+    ("infra/traefik/dynamic/rate-limit.yml", _always),
+    ("docs/containers-and-edge.md", _always),
+    ("apps/api/Dockerfile", _stack("nestjs")),
+    (".dockerignore", _stack("nestjs")),
+    # Backups (scripts run by the backup service of compose.backup.yaml).
+    *(
+        (path, _flag("use_backups"))
+        for path in (
+            "compose.backup.yaml",
+            "scripts/backup",
+            "scripts/restore",
+            "scripts/restore-drill",
+            "infra/backup/Dockerfile",
+            "docs/runbooks/backup-and-restore.md",
+        )
+    ),
     # The NestJS stack: a pnpm workspace with the API and the database package.
     *(
         (path, _stack("nestjs"))

@@ -1,0 +1,96 @@
+"""The docker layer's fixtures: one server stack per session, torn down at the end."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.docker import edge_stack
+from tests.docker.acme_ca import AcmeCa, running_acme_ca
+from tests.docker.edge_stack import EdgeStack
+from tests.docker.engine import start_engine, timed
+from tests.docker.ports import free_port
+from tests.rendering import render
+from tests.report import record
+
+ANSWERS = {
+    "project_name": "Edge Check",
+    "api_stack": "nestjs",
+    "environments": ["production"],
+    "domain": "example.org",
+}
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    with timed("start of the Docker engine"):
+        start_engine()
+
+
+@pytest.fixture(scope="session")
+def docker_layer_started() -> float:
+    return time.monotonic()
+
+
+@pytest.fixture(scope="session")
+def edge_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(template_repo, tmp_path_factory.mktemp("edge") / "project", ANSWERS)
+
+
+@pytest.fixture(scope="session")
+def ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+@pytest.fixture(scope="session")
+def acme_ca(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int]) -> Iterator[AcmeCa]:
+    with running_acme_ca(tmp_path_factory.mktemp("pebble"), *ports) as ca:
+        yield ca
+
+
+@pytest.fixture(scope="session")
+def stack(
+    docker_layer_started: float,
+    docker_engine: None,
+    edge_project: Path,
+    acme_ca: AcmeCa,
+    ports: tuple[int, int],
+) -> Iterator[EdgeStack]:
+    prepared = edge_stack.prepare(edge_project, acme_ca, *ports)
+    try:
+        edge_stack.start(prepared)
+        yield prepared
+    finally:
+        edge_stack.stop(prepared)
+        record(f"docker: whole layer took {time.monotonic() - docker_layer_started:.1f} s")
+
+
+@pytest.fixture(scope="session")
+def issued_certificate(stack: EdgeStack, acme_ca: AcmeCa) -> dict[str, object]:
+    """The API host's certificate once Traefik has it from the CA, verified against its roots."""
+    context = ssl.create_default_context(cadata=acme_ca.issuing_roots_pem())
+    deadline = time.monotonic() + 120
+    last_error: Exception | None = None
+    with timed("certificate issuance by the local ACME CA"):
+        while time.monotonic() < deadline:
+            try:
+                return peer_certificate(context, stack)
+            except (ssl.SSLError, OSError) as error:
+                last_error = error
+                time.sleep(1)
+    raise AssertionError(f"no valid certificate for {stack.api_host}: {last_error}")
+
+
+def peer_certificate(context: ssl.SSLContext, stack: EdgeStack) -> dict[str, object]:
+    with (
+        socket.create_connection(("127.0.0.1", stack.https_port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=stack.api_host) as tls,
+    ):
+        certificate = tls.getpeercert()
+        assert certificate is not None
+        return dict(certificate)

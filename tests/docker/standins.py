@@ -1,0 +1,125 @@
+"""Local stand-ins for the third-party images a generated project uses (pulls fail here).
+
+Each stand-in is built on one Debian bookworm root fs (debootstrap --variant=minbase, imported
+with `docker import`) and tagged exactly with the name the project's compose file or
+Dockerfile ARG uses, so the project runs unchanged. The root fs tarball is cached under
+.cache/docker/; Docker's build cache makes every later build of a stand-in a no-op.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from tests.docker.engine import build, docker, image_exists, run, timed
+from tests.paths import ROOT
+
+CACHE = ROOT / ".cache" / "docker"
+STANDINS = Path(__file__).parent / "standins"
+ROOTFS_TARBALL = CACHE / "bookworm-minbase.tar"
+ROOTFS_IMAGE = "shipshape-standin/bookworm-rootfs:minbase"
+BASE_IMAGE = "shipshape-standin/bookworm:base"
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEBIAN_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
+# npm as the official Node.js 24 image ships it.
+NPM_SPEC = "npm@11"
+TRAEFIK_BINARY = ROOT / ".venv" / "bin" / "traefik"
+
+
+def debian_mirror() -> str:
+    """The machine's own Debian mirror (the first non-security URIs entry)."""
+    for match in re.finditer(r"^URIs:\s*(\S+)", DEBIAN_SOURCES.read_text(), re.MULTILINE):
+        if "security" not in match.group(1):
+            return match.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def rootfs_tarball() -> Path:
+    """A minimal bookworm root fs as a tarball, made once and cached."""
+    if ROOTFS_TARBALL.exists():
+        return ROOTFS_TARBALL
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (
+        timed("debootstrap --variant=minbase bookworm"),
+        tempfile.TemporaryDirectory(dir=CACHE) as scratch,
+    ):
+        rootfs = Path(scratch) / "rootfs"
+        run(["debootstrap", "--variant=minbase", "bookworm", str(rootfs), debian_mirror()])
+        # Package lists and downloaded .debs are build leftovers, as in debian:bookworm-slim.
+        for leftovers in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for path in (rootfs / leftovers).glob("*"):
+                if path.is_file():
+                    path.unlink()
+        partial = ROOTFS_TARBALL.with_suffix(".partial")
+        run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."])
+        partial.rename(ROOTFS_TARBALL)
+    return ROOTFS_TARBALL
+
+
+def base_image() -> str:
+    """The imported root fs with this machine's CA bundle: every stand-in starts here."""
+    if not image_exists(ROOTFS_IMAGE):
+        tarball = rootfs_tarball()
+        with timed("docker import of the root fs"):
+            docker("import", str(tarball), ROOTFS_IMAGE)
+    context = staged_context("base")
+    shutil.copy(CA_BUNDLE, context / "ca-certificates.crt")
+    build(context, BASE_IMAGE, build_args={"ROOTFS_IMAGE": ROOTFS_IMAGE})
+    return BASE_IMAGE
+
+
+def staged_context(kind: str) -> Path:
+    """A fresh build context under .cache/docker/ holding the stand-in's files."""
+    context = CACHE / "context" / kind
+    shutil.rmtree(context, ignore_errors=True)
+    shutil.copytree(STANDINS / kind, context)
+    return context
+
+
+def standin_kind(image: str) -> str:
+    """Which stand-in an image name needs: the last path part of its repository."""
+    repository = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    kinds = {
+        "node": "node",
+        "traefik": "traefik",
+        "postgres": "postgres",
+        "redis": "redis",
+        "docker-socket-proxy": "socket-proxy",
+    }
+    assert repository in kinds, f"no stand-in for the image {image}"
+    return kinds[repository]
+
+
+def node_binary(image: str) -> Path:
+    """The node binary bootstrap installed from the npm package node@<major of the tag>."""
+    major = re.match(r"node:(\d+)", image)
+    assert major, f"cannot tell the Node.js major of {image}"
+    binary = ROOT / ".cache" / f"node{major.group(1)}" / "node_modules" / "node" / "bin" / "node"
+    assert binary.exists(), f"{binary} is missing: run scripts/bootstrap"
+    return binary
+
+
+def npm_tarball() -> Path:
+    cached = CACHE / "npm.tgz"
+    if not cached.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        packed = run(["npm", "pack", NPM_SPEC, "--silent", "--pack-destination", str(CACHE)])
+        (CACHE / packed.strip().splitlines()[-1]).rename(cached)
+    return cached
+
+
+def build_standin(image: str) -> None:
+    """Build the stand-in for `image` and tag it with exactly that name."""
+    kind = standin_kind(image)
+    base = base_image()
+    context = staged_context(kind)
+    if kind == "node":
+        shutil.copy(node_binary(image), context / "node")
+        shutil.copy(npm_tarball(), context / "npm.tgz")
+    if kind == "traefik":
+        shutil.copy(TRAEFIK_BINARY, context / "traefik")
+    with timed(f"stand-in {image}"):
+        # Stand-ins that apt-get install their software need the host's network.
+        build(context, image, build_args={"BASE": base}, network_host=True)

@@ -1,0 +1,108 @@
+"""Through Traefik, as the internet sees the server: TLS, redirects, headers, what is closed."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from tests.docker.acme_ca import AcmeCa
+from tests.docker.edge_stack import EdgeStack
+from tests.docker.engine import container_logs, docker
+from tests.docker.http_client import http_get, https_get
+
+
+def test_certificate_for_the_api_host_comes_from_the_acme_ca(
+    issued_certificate: dict[str, object], stack: EdgeStack
+) -> None:
+    alt_names = issued_certificate["subjectAltName"]
+    assert isinstance(alt_names, tuple)
+    assert [value for kind, value in alt_names if kind == "DNS"] == [stack.api_host]
+    issuer = json.dumps(issued_certificate["issuer"])
+    assert "Pebble" in issuer
+
+
+def test_http_redirects_to_https(stack: EdgeStack, issued_certificate: object) -> None:
+    response = http_get(stack, "/api/v1/health?probe=1")
+    assert response.status_code in {301, 308}
+    assert response.headers["location"] == f"https://{stack.api_host}/api/v1/health?probe=1"
+
+
+def test_api_answers_over_https_with_security_headers(
+    stack: EdgeStack, acme_ca: AcmeCa, issued_certificate: object
+) -> None:
+    response = https_get(stack, "/api/v1/health", acme_ca.issuing_roots_pem())
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ok"
+    headers = response.headers
+    assert "max-age=31536000" in headers["strict-transport-security"]
+    assert "includesubdomains" in headers["strict-transport-security"].lower()
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "x-powered-by" not in headers
+    assert "x-request-id" in headers
+
+
+def test_metrics_are_not_served_to_the_internet(
+    stack: EdgeStack, acme_ca: AcmeCa, issued_certificate: object
+) -> None:
+    response = https_get(stack, "/api/v1/metrics", acme_ca.issuing_roots_pem())
+    assert response.status_code == 404
+
+
+def test_api_is_ready_so_migrations_postgres_and_redis_work(
+    stack: EdgeStack, acme_ca: AcmeCa, issued_certificate: object
+) -> None:
+    response = https_get(stack, "/api/v1/health/ready", acme_ca.issuing_roots_pem())
+    assert response.status_code == 200, response.text
+    migrate = stack.compose.container_id("migrate")
+    assert docker("inspect", "--format", "{{.State.ExitCode}}", migrate).strip() == "0"
+
+
+def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) -> None:
+    for service, port in (("postgres", 5432), ("redis", 6379)):
+        published = docker("port", stack.compose.container_id(service)).strip()
+        assert published == "", f"{service} publishes {published}"
+        with socket.socket() as probe:
+            probe.settimeout(2)
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{service} answers on {port}"
+
+
+def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack) -> None:
+    for service in ("api", "migrate", "postgres", "redis", "socket-proxy"):
+        assert docker("port", stack.compose.container_id(service)).strip() == "", service
+    published = docker("port", stack.compose.container_id("traefik")).split()
+    assert {line for line in published if ":" in line} == {
+        f"127.0.0.1:{stack.http_port}",
+        f"127.0.0.1:{stack.https_port}",
+    }
+
+
+def test_api_process_runs_as_a_non_root_user(stack: EdgeStack) -> None:
+    pid = docker("inspect", "--format", "{{.State.Pid}}", stack.compose.container_id("api"))
+    with open(f"/proc/{pid.strip()}/status") as status:
+        uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
+    assert set(uids) == {"1000"}
+
+
+def test_traefik_logged_no_error(stack: EdgeStack, issued_certificate: object) -> None:
+    logs = container_logs(stack.compose.container_id("traefik"))
+    errors = []
+    for line in logs.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("level") in {"error", "fatal", "panic"}:
+            errors.append(line)
+    assert not errors, "\n".join(errors)
+
+
+def test_api_container_cannot_reach_the_docker_api(stack: EdgeStack) -> None:
+    """Only Traefik shares a network with the socket proxy: a compromised API cannot use it."""
+    probe = (
+        "fetch('http://socket-proxy:2375/_ping', {signal: AbortSignal.timeout(3000)})"
+        ".then(() => console.log('reachable'), () => console.log('unreachable'))"
+    )
+    api = stack.compose.container_id("api")
+    assert docker("exec", api, "node", "-e", probe).strip() == "unreachable"

@@ -1,0 +1,35 @@
+"""What the built images are: sizes (printed), user, health check, labels, start command."""
+
+from __future__ import annotations
+
+from tests.docker.edge_stack import EdgeStack, api_base_image
+from tests.docker.engine import image_config, record_image_size
+from tests.docker.standins import BASE_IMAGE
+
+
+def test_print_image_sizes(stack: EdgeStack) -> None:
+    base = api_base_image(stack.project / "apps" / "api" / "Dockerfile")
+    record_image_size(stack.api_image, base=base)
+    for image in stack.compose("config", "--images").split():
+        if image != stack.api_image:
+            record_image_size(image, base=BASE_IMAGE)
+    record_image_size(BASE_IMAGE)
+
+
+def test_api_image_runs_as_non_root_with_exec_form_command(stack: EdgeStack) -> None:
+    config = image_config(stack.api_image)
+    assert config["User"] == "1000:1000"
+    assert config["Cmd"] == ["node", "--enable-source-maps", "dist/main.js"]
+    assert config["Entrypoint"] in (None, [])
+
+
+def test_api_image_has_a_health_check_and_oci_labels(stack: EdgeStack) -> None:
+    config = image_config(stack.api_image)
+    healthcheck = config["Healthcheck"]
+    assert isinstance(healthcheck, dict)
+    assert healthcheck["Test"][:2] == ["CMD", "node"]
+    labels = config["Labels"]
+    assert isinstance(labels, dict)
+    assert labels["org.opencontainers.image.version"] == "1.2.3"
+    assert labels["org.opencontainers.image.revision"] == "0123456789abcdef"
+    assert labels["org.opencontainers.image.source"].startswith("https://github.com/")
