@@ -29,6 +29,10 @@ def _flag(name: str) -> Callable[[Answers], bool]:
     return lambda answers: bool(answers[name])
 
 
+def _both(first: str, second: str) -> Callable[[Answers], bool]:
+    return lambda answers: bool(answers[first]) and bool(answers[second])
+
+
 def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
@@ -70,6 +74,23 @@ RULES: list[Rule] = [
             "scripts/restore-drill",
             "infra/backup/Dockerfile",
             "docs/runbooks/backup-and-restore.md",
+        )
+    ),
+    # Monitoring: Prometheus, Alertmanager, Grafana, Loki, with runbooks per alert.
+    *(
+        (path, _flag("use_monitoring"))
+        for path in (
+            "compose.monitoring.yaml",
+            "infra/monitoring/prometheus.yml",
+            "docs/monitoring.md",
+            "docs/runbooks/api-down.md",
+        )
+    ),
+    *(
+        (path, _both("use_monitoring", "use_backups"))
+        for path in (
+            "infra/monitoring/rules/backups.yml",
+            "docs/runbooks/backup-too-old.md",
         )
     ),
     # The NestJS stack: a pnpm workspace with the API and the database package.

@@ -10,12 +10,20 @@ from pathlib import Path
 
 import yaml
 
+from tests.answers import QUESTIONS
 from tests.conftest import RenderedProject
 from tests.render.expectations import expected_presence
 from tests.rendering import project_files
 
-# `${{ ... }}` is GitHub Actions syntax and `${#var}` is bash: neither is left-over Jinja.
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{[{%#]")
+# Jinja that escaped rendering: a statement tag, a comment, or an expression naming an
+# answer or a derived value. Narrow on purpose: `${{ github.ref }}` (Actions),
+# `{{ $labels.job }}` (Prometheus), `{{route}}` (Grafana), `%s{%s}` and `${#var}` (shell)
+# belong to the files' own formats.
+_STATEMENTS = "if|elif|else|endif|for|endfor|set|raw|endraw|include|with|endwith|macro|endmacro"
+_NAMES = "|".join(sorted([*QUESTIONS, "derived", "_copier_conf", "_copier_answers"]))
+LEFTOVER_JINJA = re.compile(
+    rf"\{{%-?\s*({_STATEMENTS})\b|(?<![$\w])\{{#|\{{\{{-?\s*({_NAMES})\b"
+)
 # Files that exist to be empty.
 MAY_BE_EMPTY = {".gitkeep"}
 # Written by tools (migration generators, package managers), which own their format: the

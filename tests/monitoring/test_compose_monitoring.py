@@ -1,0 +1,167 @@
+"""compose.monitoring.yaml on top of compose.prod.yaml: every service the monitoring talks to
+is on a network it shares, nothing is published beyond loopback except Grafana via Traefik,
+images are pinned, memory is limited, every mounted file exists."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.tools import tool
+from tests.monitoring.projects import load_yaml, monitoring_dir
+
+# service -> port: where Grafana, Alloy and the exporters connect (their config files or env).
+FIXED_CONNECTIONS = {
+    "grafana": ["prometheus:9090", "loki:3100", "alertmanager:9093"],
+    "alloy": ["loki:3100", "socket-proxy:2375"],
+    "postgres-exporter": ["postgres:5432"],
+    "redis-exporter": ["redis:6379"],
+}
+
+
+def server_stack(project: Path) -> ComposeStack:
+    return next(
+        stack for stack in compose_stacks(project) if "compose.monitoring.yaml" in stack.files
+    )
+
+
+def merged_config(project: Path) -> dict[str, Any]:
+    stack = server_stack(project)
+    args = [tool("docker-compose"), "--env-file", stack.env_file]
+    for file in stack.files:
+        args += ["--file", file]
+    result = subprocess.run(
+        [*args, "config", "--format", "json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+_MERGED: dict[Path, dict[str, Any]] = {}
+
+
+@pytest.fixture
+def merged(monitored_project: Path) -> dict[str, Any]:
+    """The merged server stack of the project (`docker compose config` runs once each)."""
+    if monitored_project not in _MERGED:
+        _MERGED[monitored_project] = merged_config(monitored_project)
+    return _MERGED[monitored_project]
+
+
+def monitoring_services(project: Path) -> list[str]:
+    """Services compose.monitoring.yaml adds (not those it only extends, like traefik)."""
+    raw = load_yaml(project / "compose.monitoring.yaml")
+    return [name for name, service in raw["services"].items() if "image" in service]
+
+
+def networks_of(config: dict[str, Any], service: str) -> set[str]:
+    return set(config["services"][service].get("networks") or {})
+
+
+def scrape_targets(project: Path) -> list[str]:
+    """host:port of every static target, and where relabelling sends the probes."""
+    prometheus = load_yaml(monitoring_dir(project) / "prometheus.yml")
+    targets = []
+    for job in prometheus["scrape_configs"]:
+        for static in job.get("static_configs", []):
+            for target in static["targets"]:
+                url = urlparse(target if "://" in target else f"scrape://{target}")
+                targets.append(f"{url.hostname}:{url.port}")
+        for rule in job.get("relabel_configs", []):
+            if rule.get("target_label") == "__address__":
+                targets.append(rule["replacement"])
+    for manager in prometheus["alerting"]["alertmanagers"]:
+        targets += manager["static_configs"][0]["targets"]
+    return targets
+
+
+def test_prometheus_shares_a_network_with_every_target(
+    monitored_project: Path, merged: dict[str, Any]
+) -> None:
+    problems = []
+    for target in scrape_targets(monitored_project):
+        host = target.split(":")[0]
+        if host == "localhost":
+            continue
+        if host not in merged["services"]:
+            problems.append(f"{target}: no service {host}")
+        elif not networks_of(merged, host) & networks_of(merged, "prometheus"):
+            problems.append(f"{target}: {host} shares no network with prometheus")
+    assert not problems, "\n".join(problems)
+
+
+def test_readiness_probe_reaches_the_api(monitored_project: Path, merged: dict[str, Any]) -> None:
+    assert networks_of(merged, "blackbox-exporter") & networks_of(merged, "api")
+
+
+@pytest.mark.parametrize("client", sorted(FIXED_CONNECTIONS))
+def test_clients_share_a_network_with_their_servers(merged: dict[str, Any], client: str) -> None:
+    for address in FIXED_CONNECTIONS[client]:
+        server = address.split(":")[0]
+        assert networks_of(merged, client) & networks_of(merged, server), f"{client} -> {address}"
+
+
+def test_only_grafana_is_routed_and_only_on_loopback_ports(
+    monitored_project: Path, merged: dict[str, Any]
+) -> None:
+    for name in monitoring_services(monitored_project):
+        service = merged["services"][name]
+        for port in service.get("ports", []):
+            assert port.get("host_ip") == "127.0.0.1", f"{name} publishes {port}"
+        routed = service.get("labels", {}).get("traefik.enable") == "true"
+        assert routed == (name == "grafana"), f"{name}: traefik.enable={routed}"
+
+
+def test_grafana_router_serves_its_host_over_tls(
+    monitored_project: Path, merged: dict[str, Any]
+) -> None:
+    env = dict(
+        line.split("=", 1)
+        for line in (monitored_project / server_stack(monitored_project).env_file)
+        .read_text()
+        .splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    labels = merged["services"]["grafana"]["labels"]
+    assert labels["traefik.http.routers.grafana.rule"] == f"Host(`{env['GRAFANA_HOST']}`)"
+    assert labels["traefik.http.routers.grafana.entrypoints"] == "websecure"
+    network = labels["traefik.docker.network"].removeprefix(f"{merged['name']}_")
+    assert network in networks_of(merged, "grafana") & networks_of(merged, "traefik")
+
+
+def test_images_are_pinned_and_memory_is_limited(monitored_project: Path) -> None:
+    raw = load_yaml(monitored_project / "compose.monitoring.yaml")
+    problems = []
+    for name in monitoring_services(monitored_project):
+        service = raw["services"][name]
+        default = re.fullmatch(r"\$\{[A-Z_]+:-(.+)\}", service["image"])
+        image = default.group(1) if default else service["image"]
+        if not re.search(r":v?\d+\.\d+\.\d+$", image):
+            problems.append(f"{name}: image {image} is not pinned to a release")
+        if not service.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory"):
+            problems.append(f"{name}: no memory limit")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_mounted_file_exists(monitored_project: Path, merged: dict[str, Any]) -> None:
+    missing = []
+    for name, service in merged["services"].items():
+        for volume in service.get("volumes", []):
+            source = Path(volume.get("source", ""))
+            ours = volume.get("type") == "bind" and monitored_project in source.parents
+            if ours and not source.exists():
+                missing.append(f"{name}: {source.relative_to(monitored_project)}")
+    assert not missing, missing
