@@ -21,9 +21,7 @@ from tests.rendering import project_files
 # belong to the files' own formats.
 _STATEMENTS = "if|elif|else|endif|for|endfor|set|raw|endraw|include|with|endwith|macro|endmacro"
 _NAMES = "|".join(sorted([*QUESTIONS, "derived", "_copier_conf", "_copier_answers"]))
-LEFTOVER_JINJA = re.compile(
-    rf"\{{%-?\s*({_STATEMENTS})\b|(?<![$\w])\{{#|\{{\{{-?\s*({_NAMES})\b"
-)
+LEFTOVER_JINJA = re.compile(rf"\{{%-?\s*({_STATEMENTS})\b|(?<![$\w])\{{#|\{{\{{-?\s*({_NAMES})\b")
 # Files that exist to be empty.
 MAY_BE_EMPTY = {".gitkeep"}
 # Written by tools (migration generators, package managers), which own their format: the
