@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # "fastapi" joins once its stack renders.
-RUNTIME_STACKS: tuple[str, ...] = ("nestjs",)
+RUNTIME_STACKS: tuple[str, ...] = ("nestjs", "fastapi")
 
 # Answers shared by every runtime project: one environment keeps the render small; the
 # features that only add infrastructure files stay off, they change nothing in the API.

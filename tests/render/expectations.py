@@ -21,8 +21,8 @@ def _stack(name: str) -> Callable[[Answers], bool]:
     return lambda answers: answers["api_stack"] == name
 
 
-def _nestjs_with(toggle: str) -> Callable[[Answers], bool]:
-    return lambda answers: answers["api_stack"] == "nestjs" and bool(answers[toggle])
+def _stack_with(stack: str, toggle: str) -> Callable[[Answers], bool]:
+    return lambda answers: answers["api_stack"] == stack and bool(answers[toggle])
 
 
 def _flag(name: str) -> Callable[[Answers], bool]:
@@ -62,8 +62,9 @@ RULES: list[Rule] = [
     ("infra/traefik/dynamic/security-headers.yml", _always),
     ("infra/traefik/dynamic/rate-limit.yml", _always),
     ("docs/containers-and-edge.md", _always),
-    ("apps/api/Dockerfile", _stack("nestjs")),
-    (".dockerignore", _stack("nestjs")),
+    ("apps/api/Dockerfile", _always),
+    (".dockerignore", _always),
+    ("apps/api/Makefile", _always),
     # Backups (scripts run by the backup service of compose.backup.yaml).
     *(
         (path, _flag("use_backups"))
@@ -106,17 +107,32 @@ RULES: list[Rule] = [
             "tsconfig.base.json",
             ".prettierrc.json",
             "apps/api/package.json",
-            "apps/api/Makefile",
             "apps/api/src/main.ts",
             "packages/database/package.json",
             "packages/database/src/schema.ts",
         )
     ),
-    ("apps/api/src/auth/auth.module.ts", _nestjs_with("use_auth")),
-    ("apps/api/src/users/users.module.ts", _nestjs_with("use_auth")),
-    ("apps/api/src/cache/cache.module.ts", _nestjs_with("use_cache")),
-    ("apps/api/src/notes/notes.cache.ts", _nestjs_with("use_cache")),
-    ("apps/api/src/instrument.ts", _nestjs_with("use_sentry")),
+    ("apps/api/src/auth/auth.module.ts", _stack_with("nestjs", "use_auth")),
+    ("apps/api/src/users/users.module.ts", _stack_with("nestjs", "use_auth")),
+    ("apps/api/src/cache/cache.module.ts", _stack_with("nestjs", "use_cache")),
+    ("apps/api/src/notes/notes.cache.ts", _stack_with("nestjs", "use_cache")),
+    ("apps/api/src/instrument.ts", _stack_with("nestjs", "use_sentry")),
+    # The FastAPI stack: a uv project with one package per feature.
+    *(
+        (path, _stack("fastapi"))
+        for path in (
+            "apps/api/pyproject.toml",
+            "apps/api/uv.lock",
+            "apps/api/alembic.ini",
+            "apps/api/app/main.py",
+            "apps/api/migrations/versions/0001_initial.py",
+        )
+    ),
+    ("apps/api/app/auth/router.py", _stack_with("fastapi", "use_auth")),
+    ("apps/api/app/users/router.py", _stack_with("fastapi", "use_auth")),
+    ("apps/api/tests/test_auth.py", _stack_with("fastapi", "use_auth")),
+    ("apps/api/app/notes/cache.py", _stack_with("fastapi", "use_cache")),
+    ("apps/api/app/error_tracking.py", _stack_with("fastapi", "use_sentry")),
     # Partials are included by other templates, never copied.
     ("_partials/env.example", lambda _: False),
 ]

@@ -1,0 +1,1 @@
+"""The HTTP API: one package, one router per feature (FastAPI's "bigger applications" layout)."""

@@ -1,0 +1,1 @@
+"""Liveness and readiness for Traefik, Docker and the deploy scripts."""

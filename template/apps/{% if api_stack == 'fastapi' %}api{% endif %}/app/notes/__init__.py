@@ -1,0 +1,1 @@
+"""The example resource: notes, with CRUD and pagination."""

@@ -1,0 +1,1 @@
+"""Tests of the API: pytest against real PostgreSQL and Redis (see conftest.py)."""
