@@ -72,3 +72,20 @@ def test_each_template_checkout_uses_its_own_extension_code(tmp_path: Path) -> N
         context = {"domain": "acme.io", "environments": ["production"]}
         outputs.append(render(env, "{{ derived.hosts.production.api }}", **context))
     assert outputs == ["api-api.acme.io", "gateway-api.acme.io"]
+
+
+def test_compiled_templates_are_reused_but_render_each_context() -> None:
+    env = Environment(loader=FileSystemLoader(str(ROOT)), extensions=[TemplateExtensionLoader])
+    compiled: list[str] = []
+    compile_fresh = env.from_string
+
+    def counting(source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        compiled.append(source)
+        return compile_fresh(source, globals, template_class)
+
+    env.from_string = counting  # type: ignore[method-assign]
+    env.add_extension(f"{HOOKS}:CompiledTemplateCache")
+    source = "{% if stack == 'nestjs' %}api{% endif %}"
+    outputs = [env.from_string(source).render(stack=stack) for stack in ("nestjs", "fastapi")]
+    assert outputs == ["api", ""]
+    assert compiled == [source], "the second use must not compile again"
