@@ -15,10 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.paths import VENV_BIN
+from tests.rendering import copier_copy_command
 from tests.template_repo import git, snapshot_working_tree
 
-COPIER = VENV_BIN / "copier"
 RUNS = 7
 TARGET_SECONDS = 2.0
 
@@ -28,21 +27,7 @@ def time_copy(template: Path, workdir: Path) -> float:
     for run in range(RUNS):
         destination = workdir / f"copy-{run}"
         started = time.perf_counter()
-        subprocess.run(
-            [
-                str(COPIER),
-                "copy",
-                "--trust",
-                "--defaults",
-                "--quiet",
-                "--vcs-ref",
-                "HEAD",
-                str(template),
-                str(destination),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run(copier_copy_command(template, destination), check=True, capture_output=True)
         durations.append(time.perf_counter() - started)
     return statistics.median(durations)
 

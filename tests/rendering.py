@@ -7,6 +7,24 @@ from typing import Any
 
 from copier import run_copy
 
+from tests.paths import VENV_BIN
+
+
+def copier_copy_command(template: Path, destination: Path, *options: str) -> list[str]:
+    """The copier CLI as a user runs it from defaults (extensions and tasks need --trust)."""
+    return [
+        str(VENV_BIN / "copier"),
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        *options,
+        str(template),
+        str(destination),
+    ]
+
 
 def render(
     template: Path, destination: Path, answers: dict[str, Any], vcs_ref: str = "HEAD"

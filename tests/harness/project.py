@@ -12,7 +12,7 @@ from tests.harness import postgres
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.commands import CommandResult, run, toolchain_env
 from tests.harness.redis_server import RedisServer
-from tests.paths import VENV_BIN
+from tests.rendering import copier_copy_command
 
 # Generous ceilings: pnpm install on a cold store downloads a few hundred packages.
 TARGET_TIMEOUTS = {
@@ -30,19 +30,7 @@ def render(template: Path, destination: Path, answers: dict[str, Any]) -> Comman
     data_file = destination.parent / f"{destination.name}.answers.yml"
     data_file.write_text(yaml.safe_dump(answers))
     return run(
-        [
-            str(VENV_BIN / "copier"),
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            "--data-file",
-            str(data_file),
-            str(template),
-            str(destination),
-        ],
+        copier_copy_command(template, destination, "--data-file", str(data_file)),
         cwd=destination.parent,
         env=toolchain_env(),
         timeout=300,
