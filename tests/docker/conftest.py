@@ -1,4 +1,10 @@
-"""The docker layer's fixtures: one server stack per session, torn down at the end."""
+"""The docker layer's fixtures: one server stack per API stack, each torn down before the next.
+
+`api_stack` is a session-scoped parametrized fixture, so pytest runs every test of the layer
+for one stack, tears that stack's fixtures down, then runs them all for the next: only one
+server stack runs on the shared engine at a time. The engine, the ports and the ACME CA are
+shared by both.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +21,9 @@ from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.edge_stack import EdgeStack
 from tests.docker.engine import start_engine, timed
 from tests.docker.ports import free_port
+from tests.docker.stacks import STACKS, ApiStack
 from tests.rendering import render
 from tests.report import record
-
-ANSWERS = {
-    "project_name": "Edge Check",
-    "api_stack": "nestjs",
-    "environments": ["production"],
-    "domain": "example.org",
-}
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +33,24 @@ def docker_engine() -> None:
 
 
 @pytest.fixture(scope="session")
-def docker_layer_started() -> float:
-    return time.monotonic()
+def docker_layer_started() -> Iterator[float]:
+    started = time.monotonic()
+    yield started
+    record(f"docker: whole layer took {time.monotonic() - started:.1f} s")
+
+
+@pytest.fixture(scope="session", params=STACKS, ids=[stack.name for stack in STACKS])
+def api_stack(request: pytest.FixtureRequest) -> ApiStack:
+    stack: ApiStack = request.param
+    return stack
 
 
 @pytest.fixture(scope="session")
-def edge_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render(template_repo, tmp_path_factory.mktemp("edge") / "project", ANSWERS)
+def edge_project(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory, api_stack: ApiStack
+) -> Path:
+    directory = tmp_path_factory.mktemp(f"edge-{api_stack.name}")
+    return render(template_repo, directory / "project", api_stack.answers)
 
 
 @pytest.fixture(scope="session")
@@ -57,17 +68,21 @@ def acme_ca(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int]) ->
 def stack(
     docker_layer_started: float,
     docker_engine: None,
+    api_stack: ApiStack,
     edge_project: Path,
     acme_ca: AcmeCa,
     ports: tuple[int, int],
 ) -> Iterator[EdgeStack]:
-    prepared = edge_stack.prepare(edge_project, acme_ca, *ports)
+    started = time.monotonic()
+    compose_project = f"{edge_stack.COMPOSE_PROJECT}-{api_stack.name}"
+    prepared = edge_stack.prepare(edge_project, acme_ca, *ports, compose_project=compose_project)
     try:
         edge_stack.start(prepared)
         yield prepared
     finally:
         edge_stack.stop(prepared)
-        record(f"docker: whole layer took {time.monotonic() - docker_layer_started:.1f} s")
+        took = time.monotonic() - started
+        record(f"docker: the {api_stack.name} stack, from builds to teardown, took {took:.1f} s")
 
 
 @pytest.fixture(scope="session")

@@ -86,8 +86,18 @@ def pebble_override(project: Path, acme_ca: AcmeCa) -> str:
     return "compose.pebble.yaml"
 
 
-def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> EdgeStack:
-    """Stand-in images, the API image, and a compose command set up for this machine."""
+def prepare(
+    project: Path,
+    acme_ca: AcmeCa,
+    http_port: int,
+    https_port: int,
+    compose_project: str = COMPOSE_PROJECT,
+) -> EdgeStack:
+    """Stand-in images, the API image, and a compose command set up for this machine.
+
+    `compose_project` names the compose project (containers, networks, volumes), so stacks
+    prepared under different names can share the engine.
+    """
     env_file = f"env/{ENVIRONMENT}.env"
     values = env_file_values(project / env_file)
     api_image = f"{values['API_IMAGE']}:{API_TAG}"
@@ -97,7 +107,7 @@ def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> 
         env_file,
         ["compose.prod.yaml", pebble_override(project, acme_ca)],
         env={
-            "COMPOSE_PROJECT_NAME": COMPOSE_PROJECT,
+            "COMPOSE_PROJECT_NAME": compose_project,
             "API_TAG": API_TAG,
             "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
             "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",
@@ -127,7 +137,7 @@ def wait_until_healthy(stack: EdgeStack, services: list[str], timeout: float = 1
 
 
 def start(stack: EdgeStack) -> None:
-    with timed("compose up of the server stack"):
+    with timed(f"compose up of the server stack with {stack.api_image}"):
         stack.compose("up", "--detach", "--no-build")
         wait_until_healthy(stack, ["traefik", "api", "postgres", "redis"])
 

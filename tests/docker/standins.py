@@ -26,6 +26,18 @@ DEBIAN_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 # npm as the official Node.js 24 image ships it.
 NPM_SPEC = "npm@11"
 TRAEFIK_BINARY = ROOT / ".venv" / "bin" / "traefik"
+# CPython builds on this machine, newest patch release last within each minor version: the
+# relocatable python-build-standalone ones uv manages, then pyenv's (built on this bookworm).
+PYTHON_BUILDS = (
+    (Path.home() / ".local" / "share" / "uv" / "python", "cpython-{minor}.*-linux-x86_64-gnu"),
+    (Path.home() / ".pyenv" / "versions", "{minor}.*"),
+)
+# What the official slim image does not carry either (tests, the static library, bytecode),
+# plus what needs libraries it lacks (Tk) and a site-packages that belongs to the host.
+PYTHON_TREE_LEFT_OUT = (
+    "test", "idle_test", "tests", "__pycache__", "site-packages", "libpython*.a",
+    "_tkinter*.so", "tkinter", "idlelib", "turtledemo", "pkgconfig",
+)  # fmt: skip
 
 
 def debian_mirror() -> str:
@@ -87,6 +99,7 @@ def standin_kind(image: str) -> str:
         "postgres": "postgres",
         "redis": "redis",
         "docker-socket-proxy": "socket-proxy",
+        "python": "python",
     }
     assert repository in kinds, f"no stand-in for the image {image}"
     return kinds[repository]
@@ -99,6 +112,47 @@ def node_binary(image: str) -> Path:
     binary = ROOT / ".cache" / f"node{major.group(1)}" / "node_modules" / "node" / "bin" / "node"
     assert binary.exists(), f"{binary} is missing: run scripts/bootstrap"
     return binary
+
+
+def python_build(image: str) -> Path:
+    """A CPython build on this machine with the X.Y of a python:X.Y-... tag."""
+    minor = re.match(r"python:(\d+\.\d+)", image)
+    assert minor, f"cannot tell the Python version of {image}"
+    found = [
+        home
+        for directory, pattern in PYTHON_BUILDS
+        for home in sorted(directory.glob(pattern.format(minor=minor.group(1))), key=version_key)
+        if (home / "bin" / f"python{minor.group(1)}").is_file()
+    ]
+    assert found, f"no CPython {minor.group(1)} build on this machine for {image}"
+    return found[-1]
+
+
+def version_key(home: Path) -> tuple[int, ...]:
+    """3.13.0 < 3.13.10 in a directory name such as cpython-3.13.10-linux-x86_64-gnu."""
+    version = re.search(r"(\d+)\.(\d+)\.(\d+)", home.name)
+    return tuple(int(part) for part in version.groups()) if version else (0,)
+
+
+def stage_python(home: Path, context: Path) -> str:
+    """Copy the interpreter, its shared library and standard library into the build context.
+
+    Returns the build's X.Y.Z. Only the interpreter's own bin entries are taken: the scripts
+    there (pip, pydoc, idle) name the host's path in their shebangs; ensurepip makes pip anew.
+    """
+    version = run(
+        [str(home / "bin" / "python3"), "-c", "import platform; print(platform.python_version())"]
+    )
+    minor = ".".join(version.split(".")[:2])
+    bin_dir = context / "python" / "bin"
+    bin_dir.mkdir(parents=True)
+    shutil.copy2(home / "bin" / f"python{minor}", bin_dir / f"python{minor}")
+    (bin_dir / "python3").symlink_to(f"python{minor}")
+    (bin_dir / "python").symlink_to("python3")
+    ignore = shutil.ignore_patterns(*PYTHON_TREE_LEFT_OUT)
+    shutil.copytree(home / "lib", context / "python" / "lib", symlinks=True, ignore=ignore)
+    shutil.copytree(home / "include", context / "python" / "include", symlinks=True)
+    return version.strip()
 
 
 def npm_tarball() -> Path:
@@ -120,6 +174,9 @@ def build_standin(image: str) -> None:
         shutil.copy(npm_tarball(), context / "npm.tgz")
     if kind == "traefik":
         shutil.copy(TRAEFIK_BINARY, context / "traefik")
+    build_args = {"BASE": base}
+    if kind == "python":
+        build_args["PYTHON_VERSION"] = stage_python(python_build(image), context)
     with timed(f"stand-in {image}"):
         # Stand-ins that apt-get install their software need the host's network.
-        build(context, image, build_args={"BASE": base}, network_host=True)
+        build(context, image, build_args=build_args, network_host=True)
