@@ -48,6 +48,7 @@ RULES: list[Rule] = [
     ("compose.yaml", _always),
     ("scripts/init-env", _always),
     (".github/workflows/ci.yml", _always),
+    (".github/workflows/deploy.yml", _always),
     (".github/dependabot.yml", _always),
     (".github/workflows/template-update.yml", _always),
     ("env/staging.env.example", _environment("staging")),
