@@ -87,6 +87,18 @@ def test_no_file_is_empty(rendered_matrix: list[RenderedProject]) -> None:
     assert not problems, report(problems)
 
 
+def test_no_directory_is_empty(rendered_matrix: list[RenderedProject]) -> None:
+    # A folder whose only contents are conditional renders empty when the condition is false
+    # (as packages/ did for FastAPI): the condition belongs on the folder's own name.
+    problems = [
+        f"{project.id}/{path.relative_to(project.path)}: empty directory"
+        for project in rendered_matrix
+        for path in project.path.rglob("*")
+        if path.is_dir() and ".git" not in path.parts and not any(path.iterdir())
+    ]
+    assert not problems, report(problems)
+
+
 def test_files_are_present_or_absent_as_the_answers_say(
     rendered_matrix: list[RenderedProject],
 ) -> None:
