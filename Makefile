@@ -22,8 +22,8 @@ demo: bootstrap ## Generate a project from the defaults into ./demo (DEMO_DIR=..
 	$(VENV)/copier copy --trust --defaults --vcs-ref HEAD "$(CURDIR)" "$(DEMO_DIR)"
 
 check: ## Lint and type-check the template's own Python
-	$(VENV)/ruff check extensions tests benchmarks
-	$(VENV)/ruff format --check extensions tests benchmarks
+	$(VENV)/ruff check extensions migrations tests benchmarks
+	$(VENV)/ruff format --check extensions migrations tests benchmarks
 	$(VENV)/mypy
 	$(VENV)/shellcheck scripts/* .ci/run
 
@@ -46,6 +46,8 @@ release: ## Tag the current commit as VERSION (x.y.z) and record it in RELEASES
 	@[[ "$(VERSION)" =~ ^[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
 	@git diff --quiet HEAD || { echo "commit your work first" >&2; exit 2; }
 	grep -q "^## v$(VERSION)$$" CHANGELOG.md || { echo "CHANGELOG.md has no '## v$(VERSION)' section" >&2; exit 2; }
+	# A migration runs only for updates that reach its version: releasing below it would skip it.
+	$(VENV)/python -c 'import sys; from packaging.version import Version; from tests.template_repo import migration_versions; above = [str(v) for v in migration_versions() if v > Version("$(VERSION)")]; sys.exit(f"copier.yml has migrations for {above}: release at least that version" if above else 0)'
 	git tag -a "v$(VERSION)" -m "v$(VERSION)"
 	echo "v$(VERSION) $$(git rev-parse HEAD)" >> RELEASES
 	git commit --quiet -m "Record release v$(VERSION)" RELEASES

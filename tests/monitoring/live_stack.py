@@ -24,7 +24,7 @@ from tests.harness.api_process import ApiProcess
 from tests.harness.redis_server import RedisServer
 from tests.monitoring.alertmanager_config import render_alertmanager_config
 from tests.monitoring.loopback_process import LoopbackProcess
-from tests.monitoring.projects import load_yaml, monitoring_dir
+from tests.monitoring.projects import load_yaml, monitoring_dir, prometheus_dir
 from tests.monitoring.tools import binary
 
 # Scrape jobs without a target here, and the metric name prefixes only they provide.
@@ -171,7 +171,7 @@ class LiveStack:
 
     def prometheus_config(self, own_address: str) -> dict[str, Any]:
         """The project's prometheus.yml pointed at loopback: faster scrapes, same jobs and rules."""
-        config: dict[str, Any] = load_yaml(monitoring_dir(self.project) / "prometheus.yml")
+        config: dict[str, Any] = load_yaml(prometheus_dir(self.project) / "prometheus.yml")
         addresses = self.addresses(own_address)
 
         def here(text: str) -> str | None:
@@ -182,7 +182,7 @@ class LiveStack:
 
         config["global"]["scrape_interval"] = "1s"
         config["global"]["evaluation_interval"] = "1s"
-        config["rule_files"] = [str(monitoring_dir(self.project) / "rules" / "*.yml")]
+        config["rule_files"] = [str(prometheus_dir(self.project) / "rules" / "*.yml")]
         manager = config["alerting"]["alertmanagers"][0]["static_configs"][0]
         manager["targets"] = [here(target) for target in manager["targets"]]
         jobs = []
@@ -239,6 +239,6 @@ class LiveStack:
 
 
 def _api_port(project: Path) -> int:
-    config = load_yaml(monitoring_dir(project) / "prometheus.yml")
+    config = load_yaml(prometheus_dir(project) / "prometheus.yml")
     api_job = next(job for job in config["scrape_configs"] if job["job_name"] == "api")
     return int(api_job["static_configs"][0]["targets"][0].split(":")[1])

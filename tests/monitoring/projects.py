@@ -43,16 +43,21 @@ def monitoring_dir(project: Path) -> Path:
     return project / MONITORING_DIR
 
 
+def prometheus_dir(project: Path) -> Path:
+    """Laid out as the container's /etc/prometheus: prometheus.yml and rules/."""
+    return monitoring_dir(project) / "prometheus"
+
+
 def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text())
 
 
 def rule_files(project: Path) -> list[Path]:
-    return sorted((monitoring_dir(project) / "rules").glob("*.yml"))
+    return sorted((prometheus_dir(project) / "rules").glob("*.yml"))
 
 
 def rule_test_files(project: Path) -> list[Path]:
-    return sorted((monitoring_dir(project) / "rules" / "tests").glob("*.test.yml"))
+    return sorted((prometheus_dir(project) / "rules" / "tests").glob("*.test.yml"))
 
 
 def alert_rules(project: Path) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.lint.compose_stacks import ComposeStack, compose_stacks
 from tests.lint.tools import tool
-from tests.monitoring.projects import load_yaml, monitoring_dir
+from tests.monitoring.projects import load_yaml, prometheus_dir
 
 # service -> port: where Grafana, Alloy and the exporters connect (their config files or env).
 FIXED_CONNECTIONS = {
@@ -73,7 +73,7 @@ def networks_of(config: dict[str, Any], service: str) -> set[str]:
 
 def scrape_targets(project: Path) -> list[str]:
     """host:port of every static target, and where relabelling sends the probes."""
-    prometheus = load_yaml(monitoring_dir(project) / "prometheus.yml")
+    prometheus = load_yaml(prometheus_dir(project) / "prometheus.yml")
     targets = []
     for job in prometheus["scrape_configs"]:
         for static in job.get("static_configs", []):

@@ -12,7 +12,7 @@ import yaml
 from tests.monitoring.projects import (
     alert_rules,
     load_yaml,
-    monitoring_dir,
+    prometheus_dir,
     rule_files,
     rule_test_files,
 )
@@ -21,7 +21,7 @@ from tests.report import record
 
 
 def test_promtool_checks_the_prometheus_config(monitored_project: Path) -> None:
-    folder = monitoring_dir(monitored_project)
+    folder = prometheus_dir(monitored_project)
     assert not problem(run_tool("promtool", "check", "config", "prometheus.yml", cwd=folder))
 
 

@@ -83,7 +83,7 @@ RULES: list[Rule] = [
         (path, _flag("use_monitoring"))
         for path in (
             "compose.monitoring.yaml",
-            "infra/monitoring/prometheus.yml",
+            "infra/monitoring/prometheus/prometheus.yml",
             "docs/monitoring.md",
             "docs/runbooks/api-down.md",
         )
@@ -91,7 +91,7 @@ RULES: list[Rule] = [
     *(
         (path, _both("use_monitoring", "use_backups"))
         for path in (
-            "infra/monitoring/rules/backups.yml",
+            "infra/monitoring/prometheus/rules/backups.yml",
             "docs/runbooks/backup-too-old.md",
         )
     ),
