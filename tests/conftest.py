@@ -21,6 +21,7 @@ LAYER_BY_FOLDER = {
     "contract": "runtime",
     "runtime": "runtime",
     "docker": "docker",
+    "deploy": "docker",
     "backups": "runtime",
     "secrets": "runtime",
     "monitoring": "runtime",

@@ -1,0 +1,149 @@
+"""A generated project's server, on this machine's Docker engine, driven by its own scripts.
+
+The project's scripts/deploy and scripts/rollback run exactly as an operator runs them;
+only what a test cannot have is set through the knobs the project offers: stand-in images,
+ports on 127.0.0.1, Traefik's resolver pointed at a local Pebble (COMPOSE_FILE adds the
+override), and a compose project name of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.docker.acme_ca import AcmeCa
+from tests.docker.edge_stack import (
+    api_base_image,
+    env_file_values,
+    pebble_override,
+    pebble_static_config,
+)
+from tests.docker.engine import Compose, build, docker, timed
+from tests.docker.standins import build_standin
+
+ENVIRONMENT = "production"
+COMPOSE_PROJECT = "shipshape-deploy-layer"
+# Releases whose images stay on the server: small, so the test sees old ones pruned.
+KEEP_RELEASES = 2
+# v3's health check fails fast (the image's own would take a minute to call it unhealthy).
+FAILING_HEALTHCHECK = (
+    'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["false"]'
+)
+
+
+@dataclass(frozen=True)
+class DeployServer:
+    project: Path
+    api_image: str  # without tag
+    api_host: str
+    http_port: int
+    https_port: int
+    env: dict[str, str]
+
+    def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run scripts/<name> in the project; the result, whatever its exit status."""
+        return subprocess.run(
+            ["bash", f"scripts/{name}", *args],
+            cwd=self.project,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    def compose(self, *args: str) -> str:
+        env_file = f"env/{ENVIRONMENT}.env"
+        files = self.env["COMPOSE_FILE"].split(":")
+        return Compose(self.project, env_file, files, self.env)(*args)
+
+    def running_api_images(self) -> list[str]:
+        """The image of each running API container."""
+        ids = self.compose("ps", "--quiet", "--status", "running", "api").split()
+        return [docker("inspect", "--format", "{{.Config.Image}}", i).strip() for i in ids]
+
+    def release_log(self) -> list[list[str]]:
+        """Lines of .deploy/ENV/releases.log without their time stamps."""
+        log = self.project / ".deploy" / ENVIRONMENT / "releases.log"
+        return [line.split("\t")[1:4] for line in log.read_text().splitlines()]
+
+    def down(self) -> None:
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
+
+
+def build_release(project: Path, image: str, version: str) -> None:
+    """The project's API image as CI builds it, for one version."""
+    with timed(f"build of {image}"):
+        build(
+            project,
+            image,
+            dockerfile=project / "apps" / "api" / "Dockerfile",
+            build_args={"VERSION": version, "REVISION": version.replace(".", "") * 8},
+            network_host=True,
+        )
+
+
+def build_unhealthy_release(project: Path, healthy_image: str, image: str) -> None:
+    """A release that starts but never passes its health check."""
+    context = project / ".cache-unhealthy-release"
+    context.mkdir(exist_ok=True)
+    (context / "Dockerfile").write_text(f"FROM {healthy_image}\n{FAILING_HEALTHCHECK}\n")
+    build(context, image)
+
+
+def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> DeployServer:
+    """Stand-ins, releases v1, v2 and a failing v3, and the environment the scripts run in."""
+    values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
+    static_config = pebble_static_config(project, acme_ca)
+    env = {
+        "ENVIRONMENT": ENVIRONMENT,
+        "COMPOSE_PROJECT_NAME": COMPOSE_PROJECT,
+        "COMPOSE_FILE": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
+        "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
+        "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",
+        "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
+        "KEEP_RELEASES": str(KEEP_RELEASES),
+        "DEPLOY_TIMEOUT": "120",
+    }
+    server = DeployServer(
+        project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env
+    )
+    api_image = f"{server.api_image}:v1"
+    for image in server.compose("config", "--images").split():
+        if not image.startswith(server.api_image + ":"):
+            build_standin(image)
+    build_standin(api_base_image(project / "apps" / "api" / "Dockerfile"))
+    build_release(project, api_image, "1.0.0")
+    build_release(project, f"{server.api_image}:v2", "2.0.0")
+    build_unhealthy_release(project, f"{server.api_image}:v2", f"{server.api_image}:v3")
+    return server
+
+
+def serving_version(server: DeployServer, wait: float = 120) -> str:
+    """The version the API behind Traefik reports (its OpenAPI document's info.version).
+
+    Traefik refuses TLS for the host until the ACME CA has issued its certificate, so the
+    first call may wait for that. The certificate itself is not verified here (the docker
+    layer checks it): this asks which release answers.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with httpx.Client(verify=False, timeout=10) as client:
+                response = client.get(
+                    f"https://127.0.0.1:{server.https_port}/api/v1/openapi.json",
+                    headers={"Host": server.api_host},
+                    extensions={"sni_hostname": server.api_host},
+                )
+            break
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    assert response.status_code == 200, response.text
+    return str(response.json()["info"]["version"])
