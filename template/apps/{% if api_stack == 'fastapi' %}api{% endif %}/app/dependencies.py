@@ -1,4 +1,10 @@
-"""Request-scoped dependencies shared by the feature routers."""
+"""Request-scoped dependencies shared by the feature routers.
+
+Dependencies that neither block nor compute much are `async def`: FastAPI calls a plain `def`
+dependency in its thread pool, a hop that costs far more than the dependency itself (it was
+most of the CPU time of a cached GET /notes). Anything that does block (argon2 hashing) runs
+in the thread pool explicitly.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +19,12 @@ from app.config import Settings
 from app.resources import Resources
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -30,7 +36,7 @@ async def get_session(
         yield session
 
 
-def get_redis(resources: Annotated[Resources, Depends(get_resources)]) -> Redis:
+async def get_redis(resources: Annotated[Resources, Depends(get_resources)]) -> Redis:
     return resources.redis
 
 
