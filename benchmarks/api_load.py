@@ -1,0 +1,283 @@
+"""The API benchmarks' shared method: one generated API against a bare app of its stack.
+
+benchmarks/nestjs_api.py and benchmarks/fastapi_api.py only say which stack and which bare
+app; everything else is here and identical for both, so their figures compare:
+
+- the all-features answer set of the stack is rendered (or `--project` given), installed,
+  built and migrated, and started as `make start` would (tests/harness);
+- start-to-ready time: median of `--startups` starts of each;
+- then both servers run at once and wrk measures, in interleaved rounds, the bare app's
+  `GET /api/v1/health`, the generated API's `GET /api/v1/health` and an authenticated
+  `GET /api/v1/notes` of NOTES_IN_LIST notes; medians of the rounds are kept, so drift in the
+  machine's load (other jobs, thermal) hits both sides alike;
+- throughput, p99 and server CPU time per request are printed, then ratios to the bare app.
+
+Needs wrk (Debian `wrk`), PostgreSQL and Redis via scripts/services, and the stack's
+toolchain from scripts/bootstrap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.harness.accounts import signed_up
+from tests.harness.answer_sets import RUNTIME_CASES
+from tests.harness.api_process import ApiProcess
+from tests.harness.commands import toolchain_env
+from tests.harness.http import client
+from tests.harness.ports import free_port
+from tests.harness.project import GeneratedProject, render
+from tests.template_repo import snapshot_working_tree
+
+NOTES_IN_LIST = 20
+UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+@dataclass(frozen=True)
+class BareApp:
+    """How one stack's bare hello-world is run: it serves GET /api/v1/health on $PORT."""
+
+    label: str  # e.g. "bare FastAPI+uvicorn"
+    # The command and working directory, given the generated project (whose toolchain or
+    # virtual environment the bare app may share, so both run the same framework versions).
+    command: Callable[[GeneratedProject], tuple[list[str], Path | None]]
+    # Run once before the first start (e.g. installing the bare app's dependencies).
+    install: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
+class Load:
+    requests_per_second: float
+    p99_seconds: float
+    # Server CPU time per request: unlike throughput, other jobs on a shared machine barely
+    # move it, so it is the steadiest of the three ratios.
+    cpu_seconds_per_request: float = 0.0
+
+
+def wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> tuple[Load, int]:
+    """One wrk run: its load figures and how many requests completed. Refuses results that
+    contain errors (a 429 or 401 is not throughput)."""
+    args = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*args, url], capture_output=True, text=True, timeout=duration + 60, check=True
+    ).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s|m)\b", output)
+    total = re.search(r"(\d+) requests in", output)
+    if not rate or not p99 or not total:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    load = Load(float(rate.group(1)), float(p99.group(1)) * UNITS[p99.group(2)])
+    return load, int(total.group(1))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    url: str, args: argparse.Namespace, server_pid: int, headers: dict[str, str] | None = None
+) -> Load:
+    wrk(url, 3, args.connections, headers or {})  # warm-up: JIT, connection pools, caches
+    before = cpu_seconds(server_pid)
+    load, requests = wrk(url, args.duration, args.connections, headers or {})
+    cpu = (cpu_seconds(server_pid) - before) / requests
+    return Load(load.requests_per_second, load.p99_seconds, cpu)
+
+
+class BareProcess:
+    """The bare app as a process, ready when /api/v1/health answers."""
+
+    def __init__(self, bare: BareApp, project: GeneratedProject) -> None:
+        self.command, self.cwd = bare.command(project)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=toolchain_env({"PORT": str(self.port)}),
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = started + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("the bare app did not answer within 60s")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+def build_project(stack: str, workdir: Path, rendered: Path | None) -> GeneratedProject:
+    """Render the all-features answer set (or take an already rendered one), build, migrate."""
+    case = next(c for c in RUNTIME_CASES if c.stack == stack and c.answer_set == "all-features")
+    if rendered is None:
+        template = snapshot_working_tree(workdir / "template")
+        rendered = workdir / "project"
+        result = render(template, rendered, case.answers)
+        if not result.ok:
+            raise RuntimeError(result.tail())
+    project = GeneratedProject(case, rendered, workdir)
+    for target in ("install", "build"):
+        print(f"make {target} ...", flush=True)
+        project.require(target)
+    project.require("migrate", database="api")
+    return project
+
+
+def generated_api(project: GeneratedProject, name: str) -> ApiProcess:
+    # A rate limit out of reach: the benchmark measures the limiter's cost, not its 429s.
+    return ApiProcess.for_project(
+        project, name=name, RATE_LIMIT_MAX="1000000000", AUTH_RATE_LIMIT_MAX="1000000000"
+    )
+
+
+def median_startup(start: Callable[[], float], stop: Callable[[], None], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        times.append(start())
+        stop()
+    return statistics.median(times)
+
+
+def median_load(loads: list[Load]) -> Load:
+    return Load(
+        statistics.median(load.requests_per_second for load in loads),
+        statistics.median(load.p99_seconds for load in loads),
+        statistics.median(load.cpu_seconds_per_request for load in loads),
+    )
+
+
+def busy_warning() -> str:
+    """This machine kind has 2 cores and may be shared: say when other work competes."""
+    load1 = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load1 > cores:
+        return f"  WARNING: load average {load1:.1f} on {cores} cores: absolute numbers are noisy"
+    return f"  load average {load1:.1f} on {cores} cores"
+
+
+def parse_arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, medians kept")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--startups", type=int, default=3, help="starts to take the median of")
+    parser.add_argument(
+        "--project", type=Path, help="an already rendered all-features project to use"
+    )
+    return parser.parse_args()
+
+
+def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
+    """The whole benchmark of one stack, printed (the scripts' main)."""
+    args = parse_arguments(description.strip().splitlines()[0])
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (scripts/bootstrap does)")
+    os.environ["PATH"] = toolchain_env()["PATH"]
+    print(busy_warning())
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
+        project = build_project(stack, Path(tmp), args.project)
+        bare.install()
+        baseline = BareProcess(bare, project)
+        api = generated_api(project, "load")
+        try:
+            baseline_ready = median_startup(baseline.start, baseline.stop, args.startups)
+
+            def start_generated() -> float:
+                instance = generated_api(project, "startup")
+                instance.start()
+                instance.stop()
+                assert instance.seconds_to_ready is not None
+                return instance.seconds_to_ready
+
+            generated_ready = median_startup(start_generated, lambda: None, args.startups)
+
+            # Both servers up at once, measured in alternation.
+            baseline.start()
+            api.start()
+            with client(api.base_url) as http:
+                account = signed_up(http, "bench")
+                for index in range(NOTES_IN_LIST):
+                    http.post(
+                        "notes",
+                        json={"title": f"note {index}", "body": "x" * 200},
+                        headers=account.headers,
+                    ).raise_for_status()
+            assert baseline.process is not None
+            bare_pid, api_pid = baseline.process.pid, api.server_pid()
+            targets = {
+                f"{bare.label} GET /api/v1/health": (f"{baseline.url}/health", bare_pid, {}),
+                "generated GET /api/v1/health": (f"{api.base_url}/health", api_pid, {}),
+                f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items)": (
+                    f"{api.base_url}/notes?page=1&pageSize={NOTES_IN_LIST}",
+                    api_pid,
+                    account.headers,
+                ),
+            }
+            loads: dict[str, list[Load]] = {label: [] for label in targets}
+            for round_number in range(args.rounds):
+                print(f"round {round_number + 1}/{args.rounds} ...", flush=True)
+                for label, (url, pid, headers) in targets.items():
+                    loads[label].append(measure(url, args, pid, headers))
+        finally:
+            api.stop()
+            baseline.stop()
+            project.close()
+
+    print(
+        f"\nwrk: 2 threads, {args.connections} connections, {args.duration}s per run after a 3s"
+        f" warm-up; median of {args.rounds} interleaved rounds"
+    )
+    print(busy_warning())
+    rows = [(label, median_load(runs)) for label, runs in loads.items()]
+    bare_load = rows[0][1]
+    for label, load in rows:
+        print(
+            f"  {label:<52} {load.requests_per_second:>9.0f} req/s"
+            f"  p99 {load.p99_seconds * 1000:7.2f} ms"
+            f"  CPU {load.cpu_seconds_per_request * 1e6:6.0f} us/request"
+        )
+    print("ratios against the bare app (throughput: higher is better; p99, CPU: lower is better)")
+    for label, load in rows[1:]:
+        throughput = load.requests_per_second / bare_load.requests_per_second
+        cpu = load.cpu_seconds_per_request / bare_load.cpu_seconds_per_request
+        print(
+            f"  {label:<52} throughput x{throughput:.2f}"
+            f"  p99 x{load.p99_seconds / bare_load.p99_seconds:.2f}"
+            f"  CPU/request x{cpu:.1f}"
+        )
+    print(
+        f"time from process start to ready (median of {args.startups}): generated "
+        f"{generated_ready:.2f}s (readiness: PostgreSQL + Redis), bare {baseline_ready:.2f}s, "
+        f"x{generated_ready / baseline_ready:.1f}"
+    )
