@@ -73,6 +73,42 @@ def database_name(slug: str) -> str:
     return slugify(slug, separator="_")
 
 
+# What the API process reads from its environment, in both stacks' configuration schemas
+# (APP_VERSION comes from the image). The server stack hands the API these and nothing else
+# of env/<environment>.env, which also holds backup, monitoring and database owner secrets.
+API_VARIABLES = [
+    "APP_NAME",
+    "APP_ENV",
+    "LOG_LEVEL",
+    "HOST",
+    "PORT",
+    "ALLOWED_ORIGINS",
+    "DATABASE_URL",
+    "DB_POOL_MAX",
+    "DB_POOL_IDLE_TIMEOUT_MS",
+    "DB_POOL_CONNECT_TIMEOUT_MS",
+    "REDIS_URL",
+    "RATE_LIMIT_TTL_SECONDS",
+    "RATE_LIMIT_MAX",
+    "AUTH_RATE_LIMIT_MAX",
+    "BODY_LIMIT_BYTES",
+    "TRUST_PROXY",
+    "SHUTDOWN_DELAY_MS",
+    "SHUTDOWN_DRAIN_MS",
+]
+AUTH_VARIABLES = ["JWT_ACCESS_SECRET", "JWT_ACCESS_TTL_SECONDS", "REFRESH_TOKEN_TTL_SECONDS"]
+SENTRY_VARIABLES = ["SENTRY_DSN"]
+
+
+def api_variables(answers: Mapping[str, Any]) -> list[str]:
+    """The environment variables the API of these answers reads."""
+    return [
+        *API_VARIABLES,
+        *(AUTH_VARIABLES if answers.get("use_auth", True) else []),
+        *(SENTRY_VARIABLES if answers.get("use_sentry", True) else []),
+    ]
+
+
 def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything templates need beyond the raw answers, in one namespace (`derived`)."""
     slug = str(answers.get("project_slug") or slugify(str(answers.get("project_name", ""))))
@@ -100,4 +136,5 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
             "redis": REDIS_PORT,
         },
         "repository_url": f"https://github.com/{owner}/{slug}",
+        "api_variables": api_variables(answers),
     }

@@ -31,9 +31,7 @@ COMPOSE_PROJECT = "shipshape-deploy-layer"
 # Releases whose images stay on the server: small, so the test sees old ones pruned.
 KEEP_RELEASES = 2
 # v3's health check fails fast (the image's own would take a minute to call it unhealthy).
-FAILING_HEALTHCHECK = (
-    'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["false"]'
-)
+FAILING_HEALTHCHECK = 'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["false"]'
 
 
 @dataclass(frozen=True)

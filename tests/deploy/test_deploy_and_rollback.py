@@ -7,11 +7,13 @@ brings v1 back. Every request during the last three must succeed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from tests.deploy.load import constant_load
 from tests.deploy.server import DeployServer, serving_version
-from tests.docker.engine import image_exists
+from tests.docker.edge_stack import env_file_values
+from tests.docker.engine import docker, image_exists
 from tests.report import record
 
 LOAD_PATH = "/api/v1/health"
@@ -32,6 +34,29 @@ def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert server.running_api_images() == [f"{server.api_image}:v1"]
     assert serving_version(server) == "1.0.0"
+
+
+def test_api_container_gets_none_of_the_other_secrets(server: DeployServer) -> None:
+    api = server.compose("ps", "--quiet", "api").split()[0]
+    handed = {
+        entry.partition("=")[0]
+        for entry in json.loads(docker("inspect", "--format", "{{json .Config.Env}}", api))
+    }
+    values = env_file_values(server.project / "env" / "production.env")
+    for secret in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "RESTIC_PASSWORD"):
+        if secret in values:
+            assert secret not in handed
+    assert {"DATABASE_URL", "REDIS_URL", "JWT_ACCESS_SECRET"} <= handed
+
+
+def test_redis_requires_its_password_which_no_process_list_shows(server: DeployServer) -> None:
+    password = env_file_values(server.project / "env" / "production.env")["REDIS_PASSWORD"]
+    redis = server.compose("ps", "--quiet", "redis").strip()
+    processes = docker("top", redis, "-o", "pid,user,args")
+    assert "redis-server" in processes
+    assert password not in processes
+    anonymous = server.compose("exec", "-T", "redis", "sh", "-c", "REDISCLI_AUTH= redis-cli ping")
+    assert "NOAUTH" in anonymous
 
 
 def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
