@@ -25,6 +25,7 @@ from tests.docker.edge_stack import (
 )
 from tests.docker.engine import Compose, build, docker, timed
 from tests.docker.standins import build_standin
+from tests.paths import VENV_BIN
 
 ENVIRONMENT = "production"
 COMPOSE_PROJECT = "shipshape-deploy-layer"
@@ -107,6 +108,8 @@ def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> 
         "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         "KEEP_RELEASES": str(KEEP_RELEASES),
         "DEPLOY_TIMEOUT": "120",
+        # sops and age-keygen for scripts/secrets, as bootstrap installed them.
+        "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
     }
     server = DeployServer(
         project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env

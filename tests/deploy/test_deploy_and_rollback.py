@@ -36,12 +36,15 @@ def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     assert serving_version(server) == "1.0.0"
 
 
+def api_environment(server: DeployServer) -> list[str]:
+    """NAME=value entries of the running API container's environment."""
+    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
+    entries: list[str] = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", api))
+    return entries
+
+
 def test_api_container_gets_none_of_the_other_secrets(server: DeployServer) -> None:
-    api = server.compose("ps", "--quiet", "api").split()[0]
-    handed = {
-        entry.partition("=")[0]
-        for entry in json.loads(docker("inspect", "--format", "{{json .Config.Env}}", api))
-    }
+    handed = {entry.partition("=")[0] for entry in api_environment(server)}
     values = env_file_values(server.project / "env" / "production.env")
     for secret in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "RESTIC_PASSWORD"):
         if secret in values:
@@ -91,6 +94,21 @@ def test_rollback_brings_the_previous_release_back(server: DeployServer) -> None
     assert serving_version(server) == "1.0.0"
 
 
+def test_rotated_secret_is_redeployed_with_no_failed_request(server: DeployServer) -> None:
+    for step in (["secrets", "init", "production"], ["secrets", "encrypt", "production"]):
+        assert server.script(*step).returncode == 0
+    before = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
+    with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
+        result = server.script("rotate-secret", "JWT_ACCESS_SECRET", "production", "--deploy")
+    record(f"deploy: redeploy of v1 after a secret rotation under load: {load.summary()}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert load.failed == 0, load.output
+    after = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
+    assert after != before
+    assert f"JWT_ACCESS_SECRET={after}" in api_environment(server)
+    assert server.running_api_images() == [f"{server.api_image}:v1"]
+
+
 def test_release_log_records_every_release_and_old_images_are_pruned(
     server: DeployServer,
 ) -> None:
@@ -99,6 +117,7 @@ def test_release_log_records_every_release_and_old_images_are_pruned(
         ["deploy", "v2", "ok"],
         ["deploy", "v3", "failed"],
         ["rollback", "v1", "ok"],
+        ["deploy", "v1", "ok"],
     ]
     assert (server.project / ".deploy" / "production" / "current").read_text() == "v1\n"
     # KEEP_RELEASES=2: the two live releases stay for rollbacks, the failed one goes.
