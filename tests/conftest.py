@@ -26,6 +26,7 @@ LAYER_BY_FOLDER = {
     "secrets": "runtime",
     "monitoring": "runtime",
     "update": "update",
+    "workflows": "workflows",
 }
 
 
