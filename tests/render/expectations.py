@@ -127,6 +127,8 @@ RULES: list[Rule] = [
     ("apps/api/src/cache/cache.module.ts", _stack_with("nestjs", "use_cache")),
     ("apps/api/src/notes/notes.cache.ts", _stack_with("nestjs", "use_cache")),
     ("apps/api/src/instrument.ts", _stack_with("nestjs", "use_sentry")),
+    ("apps/api/src/errors/error-tracking.ts", _stack_with("nestjs", "use_sentry")),
+    ("apps/api/test/sentry.e2e-spec.ts", _stack_with("nestjs", "use_sentry")),
     # The FastAPI stack: a uv project with one package per feature.
     *(
         (path, _stack("fastapi"))

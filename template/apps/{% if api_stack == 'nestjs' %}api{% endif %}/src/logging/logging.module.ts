@@ -1,20 +1,19 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-
-import { APP_CONFIG } from '../config/config.module';
-import type { AppConfig } from '../config/config.schema';
-import { pinoHttpOptions } from './pino-options';
+import type { Logger } from 'pino';
 
 /**
- * Structured logs on stdout (see pino-options.ts). nestjs-pino keeps each request's child
- * logger in async context, so what services log while handling a request carries its id.
+ * Nest's Logger on the application's pino logger (see pino-options.ts). With `useExisting`,
+ * nestjs-pino keeps the request logger Fastify made (request.log) in async context, so what
+ * services log while handling a request carries its id; outside requests it logs through
+ * the same logger. Request lines come from request-logging.hooks.ts.
  */
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ pinoHttp: pinoHttpOptions(config) }),
-    }),
-  ],
-})
-export class LoggingModule {}
+@Module({})
+export class LoggingModule {
+  static forRoot(logger: Logger): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true })],
+    };
+  }
+}

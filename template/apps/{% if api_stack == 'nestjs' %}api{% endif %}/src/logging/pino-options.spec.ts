@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 
 import { loadConfig } from '../config/load-config';
-import { pinoHttpOptions } from './pino-options';
+import { pinoOptions } from './pino-options';
 
 /** A logger built from the app's options, writing JSON lines into an array. */
 function capture() {
@@ -21,8 +21,7 @@ function capture() {
     REDIS_URL: 'redis://127.0.0.1',
     JWT_ACCESS_SECRET: 'x'.repeat(32),
   });
-  const { level, base, timestamp, formatters, redact } = pinoHttpOptions(config);
-  return { lines, logger: pino({ level, base, timestamp, formatters, redact }, sink) };
+  return { lines, logger: pino(pinoOptions(config), sink) };
 }
 
 describe('log lines', () => {
@@ -33,20 +32,27 @@ describe('log lines', () => {
     expect(new Date(String(lines[0]?.time)).toISOString()).toBe(lines[0]?.time);
   });
 
+  it('carry the bindings of a request logger', () => {
+    const { lines, logger } = capture();
+    logger.child({ requestId: 'req-1' }).info({ statusCode: 200 }, 'request completed');
+    expect(lines[0]).toMatchObject({ requestId: 'req-1', statusCode: 200 });
+  });
+
   it('never contain secrets', () => {
     const { lines, logger } = capture();
     logger.info(
       {
         password: 'hunter2hunter2',
         body: { refreshToken: 'r', accessToken: 'a' },
+        headers: { authorization: 'Bearer h' },
         req: { headers: { authorization: 'Bearer x', cookie: 'session=y' } },
       },
       'login',
     );
     const line = JSON.stringify(lines[0]);
-    for (const secret of ['hunter2hunter2', '"r"', '"a"', 'Bearer x', 'session=y']) {
+    for (const secret of ['hunter2hunter2', '"r"', '"a"', 'Bearer h', 'Bearer x', 'session=y']) {
       expect(line).not.toContain(secret);
     }
-    expect(line.match(/\[Redacted\]/g)).toHaveLength(5);
+    expect(line.match(/\[Redacted\]/g)).toHaveLength(6);
   });
 });

@@ -1,54 +1,33 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
-import { stdTimeFunctions } from 'pino';
-import type { Options } from 'pino-http';
+import { type Logger, type LoggerOptions, pino, stdTimeFunctions } from 'pino';
 
 import type { AppConfig } from '../config/config.schema';
 
-// Fields whose values never reach the logs, at any of the first three levels of nesting.
+// Fields whose values never reach the logs: at the top level of a line, in a request body,
+// and in headers (alone or a request's). Explicit paths, because pino redacts those for
+// almost nothing, while a wildcard path (`*.password`) walks every value of every line.
 const SECRET_FIELDS = ['password', 'refreshToken', 'accessToken', 'authorization', 'cookie'];
-const REDACTED_PATHS = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
-
-/** The request line logged when a response is finished, as the contract names its fields. */
-function completion(request: IncomingMessage, response: ServerResponse, durationMs: unknown) {
-  return {
-    method: request.method,
-    // The query string may carry anything: log the path only.
-    path: (request.url ?? '').split('?')[0],
-    statusCode: response.statusCode,
-    durationMs,
-  };
-}
+const REDACTED_PATHS = ['', 'body.', 'headers.', 'req.headers.'].flatMap((parent) =>
+  SECRET_FIELDS.map((field) => parent + field),
+);
 
 /**
- * pino-http settings: one JSON object per line with an ISO `time`, the level as a word,
- * `msg`, the request's id as `requestId`, and one completion line per request.
+ * pino settings: one JSON object per line with an ISO `time`, the level as a word, `msg`,
+ * and the app's name, version and environment.
  */
-export function pinoHttpOptions(config: AppConfig): Options {
+export function pinoOptions(config: AppConfig): LoggerOptions {
   return {
     level: config.LOG_LEVEL,
     base: { app: config.APP_NAME, version: config.APP_VERSION, env: config.APP_ENV },
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-    // Fastify already chose the id (src/logging/request-id.ts); @fastify/middie copies it
-    // onto the raw request that pino-http sees.
-    genReqId: (request) => request.id,
-    customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
-    // Bind only the request id to the request's logger, not the whole request.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customLogLevel: (_request, response, error) =>
-      error !== undefined || response.statusCode >= 500
-        ? 'error'
-        : response.statusCode >= 400
-          ? 'warn'
-          : 'info',
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
-    customSuccessObject: (request, response, value: { durationMs?: number }) =>
-      completion(request, response, value.durationMs),
-    customErrorObject: (request, response, _error, value: { durationMs?: number }) =>
-      completion(request, response, value.durationMs),
   };
+}
+
+/**
+ * The application's one logger, on stdout. Fastify gives each request a child of it that
+ * carries the request's id as `requestId` (request.log); Nest's Logger writes through it too.
+ */
+export function createLogger(config: AppConfig): Logger {
+  return pino(pinoOptions(config));
 }

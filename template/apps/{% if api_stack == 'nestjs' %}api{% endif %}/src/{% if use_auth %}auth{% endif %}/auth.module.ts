@@ -1,3 +1,5 @@
+import { createSecretKey } from 'node:crypto';
+
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 
@@ -16,7 +18,9 @@ import { RefreshTokensService } from './refresh-tokens.service';
       global: true,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        secret: config.JWT_ACCESS_SECRET,
+        // A KeyObject, made once: given a string, jsonwebtoken makes one on every sign and
+        // verify, after first trying (and failing) to read the string as a public key.
+        secret: createSecretKey(config.JWT_ACCESS_SECRET, 'utf8'),
         signOptions: { algorithm: 'HS256', expiresIn: config.JWT_ACCESS_TTL_SECONDS },
         verifyOptions: { algorithms: ['HS256'] },
       }),
