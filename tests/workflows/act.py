@@ -181,7 +181,10 @@ def postgres_service(env: dict[str, str], port: int) -> Iterator[str]:
     user = env.get("POSTGRES_USER", "postgres")
     password = env["POSTGRES_PASSWORD"]
     database = env.get("POSTGRES_DB", user)
-    account = pwd.getpwnam("postgres")
+    try:
+        account = pwd.getpwnam("postgres")
+    except KeyError:
+        raise RuntimeError("no postgres account: run scripts/bootstrap") from None
     root = Path(tempfile.mkdtemp(prefix="act-postgres-"))
     data = root / "data"
     log = root / "postgres.log"
