@@ -11,14 +11,11 @@ from tests.deploy.server import DeployServer, prepare
 from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.engine import start_engine, timed
 from tests.docker.ports import free_port
+from tests.docker.stacks import STACKS
+from tests.docker.stacks import answers as answers_for
 from tests.rendering import render
 
-ANSWERS = {
-    "project_name": "Deploy Check",
-    "api_stack": "nestjs",
-    "environments": ["production"],
-    "domain": "example.org",
-}
+STACK_NAMES = [stack.name for stack in STACKS]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +29,10 @@ def acme_ca(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int]) ->
         yield ca
 
 
-@pytest.fixture(scope="module")
+# One server per stack; pytest runs every test of the module for one stack, then the other.
+@pytest.fixture(scope="module", params=STACK_NAMES)
 def server(
+    request: pytest.FixtureRequest,
     template_repo: Path,
     tmp_path_factory: pytest.TempPathFactory,
     acme_ca: AcmeCa,
@@ -41,8 +40,9 @@ def server(
 ) -> Iterator[DeployServer]:
     with timed("start of the Docker engine"):
         start_engine()
-    project = render(template_repo, tmp_path_factory.mktemp("deploy") / "project", ANSWERS)
-    prepared = prepare(project, acme_ca, *ports)
+    answers = answers_for(f"Deploy Check {request.param}", request.param)
+    project = render(template_repo, tmp_path_factory.mktemp("deploy") / "project", answers)
+    prepared = prepare(request.param, project, acme_ca, *ports)
     try:
         yield prepared
     finally:

@@ -3,11 +3,12 @@
 The project's scripts/deploy and scripts/rollback run exactly as an operator runs them;
 only what a test cannot have is set through the knobs the project offers: stand-in images,
 ports on 127.0.0.1, Traefik's resolver pointed at a local Pebble (COMPOSE_FILE adds the
-override), and a compose project name of its own.
+override). The compose project is the one the project names itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -23,12 +24,11 @@ from tests.docker.edge_stack import (
     pebble_override,
     pebble_static_config,
 )
-from tests.docker.engine import Compose, build, docker, timed
+from tests.docker.engine import Compose, build, container_logs, docker, timed
 from tests.docker.standins import build_standin
 from tests.paths import VENV_BIN
 
 ENVIRONMENT = "production"
-COMPOSE_PROJECT = "shipshape-deploy-layer"
 # Releases whose images stay on the server: small, so the test sees old ones pruned.
 KEEP_RELEASES = 2
 # v3's health check fails fast (the image's own would take a minute to call it unhealthy).
@@ -37,6 +37,7 @@ FAILING_HEALTHCHECK = 'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["
 
 @dataclass(frozen=True)
 class DeployServer:
+    stack: str
     project: Path
     api_image: str  # without tag
     api_host: str
@@ -71,6 +72,26 @@ class DeployServer:
         log = self.project / ".deploy" / ENVIRONMENT / "releases.log"
         return [line.split("\t")[1:4] for line in log.read_text().splitlines()]
 
+    def troubled_requests(self) -> str:
+        """Traefik's access log lines of requests that failed or took over a second: which
+        API container each went to, with what status and after how long (for a failure's
+        message)."""
+        traefik = self.compose("ps", "--quiet", "traefik").strip()
+        lines = []
+        for line in container_logs(traefik).splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            status = entry.get("DownstreamStatus")
+            duration = entry.get("Duration", 0) / 1e9
+            if status is not None and (status >= 300 or duration > 1):
+                lines.append(
+                    f"{entry.get('StartUTC')} {status} {duration:.1f}s "
+                    f"{entry.get('ServiceURL')} {entry.get('RequestPath')}"
+                )
+        return "\n".join(lines[-40:])
+
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
 
@@ -95,13 +116,14 @@ def build_unhealthy_release(project: Path, healthy_image: str, image: str) -> No
     build(context, image)
 
 
-def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> DeployServer:
+def prepare(
+    stack: str, project: Path, acme_ca: AcmeCa, http_port: int, https_port: int
+) -> DeployServer:
     """Stand-ins, releases v1, v2 and a failing v3, and the environment the scripts run in."""
     values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
     static_config = pebble_static_config(project, acme_ca)
     env = {
         "ENVIRONMENT": ENVIRONMENT,
-        "COMPOSE_PROJECT_NAME": COMPOSE_PROJECT,
         "COMPOSE_FILE": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
         "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
         "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",
@@ -112,7 +134,7 @@ def prepare(project: Path, acme_ca: AcmeCa, http_port: int, https_port: int) -> 
         "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
     }
     server = DeployServer(
-        project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env
+        stack, project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env
     )
     api_image = f"{server.api_image}:v1"
     for image in server.compose("config", "--images").split():

@@ -65,9 +65,9 @@ def test_redis_requires_its_password_which_no_process_list_shows(server: DeployS
 def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
     with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
         result = server.script("deploy", "v2")
-    record(f"deploy: v1 -> v2 under load: {load.summary()}")
+    record(f"deploy [{server.stack}]: v1 -> v2 under load: {load.summary()}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load.failed == 0, load.output
+    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
     assert server.running_api_images() == [f"{server.api_image}:v2"]
     assert serving_version(server) == "2.0.0"
 
@@ -75,11 +75,11 @@ def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
 def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
     with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
         result = server.script("deploy", "v3")
-    record(f"deploy: failing v3 refused under load: {load.summary()}")
+    record(f"deploy [{server.stack}]: failing v3 refused under load: {load.summary()}")
     assert result.returncode != 0
     assert "the new container is unhealthy" in result.stderr, result.stderr
     assert "v2 keeps serving" in result.stderr, result.stderr
-    assert load.failed == 0, load.output
+    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
     assert server.running_api_images() == [f"{server.api_image}:v2"]
     assert serving_version(server) == "2.0.0"
 
@@ -87,9 +87,9 @@ def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
 def test_rollback_brings_the_previous_release_back(server: DeployServer) -> None:
     with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
         result = server.script("rollback")
-    record(f"deploy: rollback v2 -> v1 under load: {load.summary()}")
+    record(f"deploy [{server.stack}]: rollback v2 -> v1 under load: {load.summary()}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load.failed == 0, load.output
+    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
     assert server.running_api_images() == [f"{server.api_image}:v1"]
     assert serving_version(server) == "1.0.0"
 
@@ -100,9 +100,9 @@ def test_rotated_secret_is_redeployed_with_no_failed_request(server: DeployServe
     before = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
     with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
         result = server.script("rotate-secret", "JWT_ACCESS_SECRET", "production", "--deploy")
-    record(f"deploy: redeploy of v1 after a secret rotation under load: {load.summary()}")
+    record(f"deploy [{server.stack}]: rotation redeploy under load: {load.summary()}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load.failed == 0, load.output
+    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
     after = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
     assert after != before
     assert f"JWT_ACCESS_SECRET={after}" in api_environment(server)

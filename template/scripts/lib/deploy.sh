@@ -171,10 +171,13 @@ release() {
     server_compose up --detach --no-deps --no-recreate --scale "api=$((${#old[@]} + 1))" api
     new=$(running_api_containers | grep -vxF -f <(printf '%s\n' "${old[@]}") | head -n 1 || true)
     [[ -n $new ]] || { FAILURE="compose started no new API container"; fail_release "$action" "$tag"; }
+    echo "new container ${new:0:12} ($(container_url "$new")): waiting until it is healthy and routed"
     wait_until_live "$new" || fail_release "$action" "$tag" "$new"
-    echo "$tag is live; retiring the previous container(s)"
     local id
-    for id in "${old[@]}"; do remove_container "$id"; done
+    for id in "${old[@]}"; do
+      echo "$tag is live; retiring ${id:0:12} ($(container_url "$id"))"
+      remove_container "$id"
+    done
   fi
 
   echo "$tag" >"$STATE_DIR/current"
