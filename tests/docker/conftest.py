@@ -74,8 +74,10 @@ def stack(
     ports: tuple[int, int],
 ) -> Iterator[EdgeStack]:
     started = time.monotonic()
-    compose_project = f"{edge_stack.COMPOSE_PROJECT}-{api_stack.name}"
-    prepared = edge_stack.prepare(edge_project, acme_ca, *ports, compose_project=compose_project)
+    # Under the project's own compose project name (edge-check-production, ...).
+    prepared = edge_stack.prepare(edge_project, acme_ca, *ports)
+    # Whatever an interrupted earlier run left under this name (acme.json from another CA).
+    edge_stack.stop(prepared)
     try:
         edge_stack.start(prepared)
         yield prepared

@@ -18,7 +18,6 @@ from tests.docker.engine import Compose, build, docker, timed
 from tests.docker.standins import build_standin
 
 API_TAG = "docker-layer-test"
-COMPOSE_PROJECT = "shipshape-docker-layer"
 ENVIRONMENT = "production"
 
 
@@ -91,15 +90,19 @@ def prepare(
     acme_ca: AcmeCa,
     http_port: int,
     https_port: int,
-    compose_project: str = COMPOSE_PROJECT,
+    compose_project: str | None = None,
 ) -> EdgeStack:
     """Stand-in images, the API image, and a compose command set up for this machine.
 
-    `compose_project` names the compose project (containers, networks, volumes), so stacks
-    prepared under different names can share the engine.
+    The compose project (containers, networks, volumes) is the one the project names itself
+    in its env file (`<slug>-<environment>`), unless `compose_project` says otherwise: Traefik
+    only routes to containers of the project's own compose projects (traefik.yml), which also
+    keeps stacks of differently named projects apart on this shared engine.
     """
     env_file = f"env/{ENVIRONMENT}.env"
     values = env_file_values(project / env_file)
+    if compose_project is None:
+        compose_project = values["COMPOSE_PROJECT_NAME"]
     api_image = f"{values['API_IMAGE']}:{API_TAG}"
     static_config = pebble_static_config(project, acme_ca)
     compose = Compose(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import subprocess
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import EdgeStack
@@ -60,13 +62,40 @@ def test_api_is_ready_so_migrations_postgres_and_redis_work(
     assert docker("inspect", "--format", "{{.State.ExitCode}}", migrate).strip() == "0"
 
 
+def loopback_listener(port: int) -> str:
+    """The program listening on 127.0.0.1:`port` (as `ss` names it), or "" if none."""
+    listing = subprocess.run(
+        ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    owner = re.search(r'users:\(\("([^"]+)"', listing)
+    return owner.group(1) if owner else ""
+
+
 def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) -> None:
+    proxies = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     for service, port in (("postgres", 5432), ("redis", 6379)):
-        published = docker("port", stack.compose.container_id(service)).strip()
+        container = stack.compose.container_id(service)
+        published = docker("port", container).strip()
         assert published == "", f"{service} publishes {published}"
+        # The engine publishes a port through docker-proxy: none forwards to this container.
+        addresses = docker(
+            "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+            container,
+        ).split()  # fmt: skip
+        forwards = [
+            line
+            for line in proxies.splitlines()
+            if "docker-proxy" in line
+            and any(f"-container-ip {address} " in f"{line} " for address in addresses)
+        ]
+        assert not forwards, f"{service} is forwarded: {forwards}"
+        # Nothing of Docker's answers on the service's usual port on loopback. (Another program
+        # of this machine may listen there, e.g. a developer's own PostgreSQL: not the stack.)
         with socket.socket() as probe:
             probe.settimeout(2)
-            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{service} answers on {port}"
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                listener = loopback_listener(port)
+                assert listener not in {"", "docker-proxy"}, f"{service} answers on {port}"
 
 
 def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack) -> None:
