@@ -128,9 +128,16 @@ class LiveStack:
         self.redis.stop()
 
     # ---------------------------------------------------------------- configuration
+    @property
+    def has_backups(self) -> bool:
+        return any((self.project / "scripts").rglob("*backup-metrics.sh"))
+
     def write_backup_metrics(self) -> None:
         """A successful backup's metrics, written by the project's own backup libraries
-        (add_run_gauges and publish_metrics, wherever under scripts/ they live)."""
+        (add_run_gauges and publish_metrics, wherever under scripts/ they live); nothing
+        when the project has no backups."""
+        if not self.has_backups:
+            return
         common, metrics = (
             next((self.project / "scripts").rglob(f"*backup-{part}.sh"))
             for part in ("common", "metrics")

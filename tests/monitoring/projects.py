@@ -2,7 +2,8 @@
 
 Two answer sets cover every file the monitoring feature renders (backups add a rule file,
 its tests, a dashboard and a runbook); both stacks render the same monitoring files apart
-from the API port, so one of each keeps the port honest.
+from the API port, so one of each keeps the port honest (the live test scrapes each stack's
+API with the config rendered for that stack).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The real Prometheus with the project's config and rules, scraping what runs here.
+"""The real Prometheus with the project's config and rules, scraping what runs here,
+once per API stack (dashboards and alerts are promised to work for both).
 
 Checks that every target this machine can run is up; every rule loads and evaluates; every
 dashboard query parses (Prometheus answers bad_data otherwise); the API, host and PostgreSQL
@@ -16,11 +17,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness.answer_sets import RUNTIME_CASES
+from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.session import runtime_session
 from tests.monitoring.live_stack import NOT_RUNNING_HERE, LiveStack
-from tests.monitoring.projects import alert_rules, dashboards, panels
+from tests.monitoring.projects import (
+    MONITORING_ANSWER_SETS,
+    alert_rules,
+    dashboards,
+    panels,
+)
 from tests.monitoring.promql_names import metric_names
 from tests.monitoring.webhook_receiver import WebhookReceiver
 from tests.report import record
@@ -36,19 +42,45 @@ EMPTY_HERE_BY_DESIGN = {
 THIS_MACHINE = {"HostDiskAlmostFull", "HostMemoryPressure"}
 
 
+def first_case_of_each_stack() -> dict[str, RuntimeCase]:
+    """One API per stack: the first runtime case of each (the contract suite builds the same
+    project, so a full runtime run shares the build)."""
+    cases: dict[str, RuntimeCase] = {}
+    for case in RUNTIME_CASES:
+        cases.setdefault(case.stack, case)
+    return cases
+
+
+STACK_CASES = first_case_of_each_stack()
+
+
+@pytest.fixture(scope="module", params=list(STACK_CASES.values()), ids=list(STACK_CASES))
+def case(request: pytest.FixtureRequest) -> RuntimeCase:
+    """The stack under test: every live test runs once per stack, one whole stack at a time."""
+    stack_case: RuntimeCase = request.param
+    return stack_case
+
+
 @pytest.fixture(scope="module")
-def monitored(monitored_projects: dict[str, Path]) -> Path:
-    """The project with backups: its textfile metrics come from its own backup scripts."""
-    return monitored_projects["with-backups"]
+def monitored(case: RuntimeCase, monitored_projects: dict[str, Path]) -> Path:
+    """The monitoring answer set rendered for the API's stack: its prometheus.yml names the
+    port that stack listens on (NestJS: with backups, their textfile metrics coming from its
+    own backup scripts; FastAPI: without)."""
+    name = next(
+        name
+        for name, answers in MONITORING_ANSWER_SETS.items()
+        if answers["api_stack"] == case.stack
+    )
+    return monitored_projects[name]
 
 
 @pytest.fixture(scope="module")
 def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    case: RuntimeCase, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiProcess]:
     """The generated API, built and started by the runtime harness (the API is the same
     whatever use_monitoring says, so the contract suite's build is shared when both run)."""
-    project = runtime_session(request.config, tmp_path_factory).project(RUNTIME_CASES[0])
+    project = runtime_session(request.config, tmp_path_factory).project(case)
     project.require("install")
     project.require("build")
     project.require("migrate", database="api")
@@ -59,7 +91,8 @@ def api(
 
 
 @pytest.fixture(scope="module")
-def heartbeat() -> Iterator[WebhookReceiver]:
+def heartbeat(case: RuntimeCase) -> Iterator[WebhookReceiver]:
+    """A receiver per stack, so each run's Alertmanager must deliver on its own."""
     with WebhookReceiver() as receiver:
         yield receiver
 
@@ -116,11 +149,11 @@ def promql_queries(project: Path) -> list[tuple[str, str, str]]:
     return queries
 
 
-def test_every_target_that_runs_here_is_up(live: LiveStack) -> None:
+def test_every_target_that_runs_here_is_up(live: LiveStack, case: RuntimeCase) -> None:
     for job in live.skipped_jobs:
         assert job in NOT_RUNNING_HERE, f"job {job} has no target here and no reason why"
     record(
-        "monitoring: live Prometheus scraped every job except "
+        f"monitoring [{case.stack}]: live Prometheus scraped every job except "
         + ", ".join(f"{job} ({NOT_RUNNING_HERE[job][1]})" for job in live.skipped_jobs)
     )
     down: list[dict[str, Any]] = []
@@ -142,7 +175,7 @@ def test_every_rule_loads_and_evaluates(live: LiveStack, monitored: Path) -> Non
     assert not broken
 
 
-def test_every_dashboard_query_parses(live: LiveStack, monitored: Path) -> None:
+def test_every_dashboard_query_parses(live: LiveStack, monitored: Path, case: RuntimeCase) -> None:
     queries = promql_queries(monitored)
     failures = []
     for board, panel, expr in queries:
@@ -158,13 +191,16 @@ def test_every_dashboard_query_parses(live: LiveStack, monitored: Path) -> None:
         if (panel.get("datasource") or {}).get("type") == "loki"
     )
     record(
-        f"monitoring: {len(queries)} dashboard PromQL queries parsed by the live Prometheus; "
+        f"monitoring [{case.stack}]: {len(queries)} dashboard PromQL queries parsed by the "
+        "live Prometheus; "
         f"{logql} LogQL panel queries not run (Loki cannot run here)"
     )
     assert not failures, "\n".join(failures)
 
 
-def test_api_host_and_postgres_dashboards_show_data(live: LiveStack, monitored: Path) -> None:
+def test_api_host_and_postgres_dashboards_show_data(
+    live: LiveStack, monitored: Path, case: RuntimeCase
+) -> None:
     checked, empty = 0, []
     for board, panel, expr in promql_queries(monitored):
         if board not in MUST_RETURN_DATA or panel in EMPTY_HERE_BY_DESIGN:
@@ -173,13 +209,16 @@ def test_api_host_and_postgres_dashboards_show_data(live: LiveStack, monitored: 
         if not live.wait_for(expr, timeout=5):
             empty.append(f"{board} / {panel}: {expr}")
     record(
-        f"monitoring: {checked} queries of the API, host and PostgreSQL dashboards returned data "
+        f"monitoring [{case.stack}]: {checked} queries of the API, host and PostgreSQL "
+        "dashboards returned data "
         f"(not expected here: {', '.join(EMPTY_HERE_BY_DESIGN)})"
     )
     assert not empty, "no data:\n" + "\n".join(empty)
 
 
-def test_every_metric_an_alert_reads_was_scraped(live: LiveStack, monitored: Path) -> None:
+def test_every_metric_an_alert_reads_was_scraped(
+    live: LiveStack, monitored: Path, case: RuntimeCase
+) -> None:
     scraped = live.metric_names()
     elsewhere = {prefix: why for prefix, why in NOT_RUNNING_HERE.values()}
     missing, not_checked = [], set()
@@ -190,8 +229,8 @@ def test_every_metric_an_alert_reads_was_scraped(live: LiveStack, monitored: Pat
             elif name not in scraped:
                 missing.append(f"{rule['alert']}: {name}")
     record(
-        "monitoring: alert rule metrics from components not running here, not checked: "
-        + ", ".join(sorted(not_checked))
+        f"monitoring [{case.stack}]: every metric of {len(alert_rules(monitored))} alert rules "
+        "scraped, except from components not running here: " + ", ".join(sorted(not_checked))
     )
     assert not missing, missing
 
@@ -220,7 +259,29 @@ def test_alertmanager_delivers_the_heartbeat(live: LiveStack, heartbeat: Webhook
     assert heartbeat.alert_names() == {"Watchdog"}, live.logs_tail()
 
 
+# A metric only each stack's runtime exports: proof the scraped API is the stack under test.
+RUNTIME_INFO = {"nestjs": "nodejs_version_info", "fastapi": "python_info"}
+
+
+def test_the_request_histogram_has_the_same_labels_on_every_stack(
+    live: LiveStack, case: RuntimeCase
+) -> None:
+    """Dashboards and alerts group and filter by these: a stack naming one differently would
+    show empty panels and alerts that never fire, not errors."""
+    assert live.wait_for(f'{RUNTIME_INFO[case.stack]}{{job="api"}}'), live.metric_names()
+    series = live.api_get(
+        "series", **{"match[]": 'http_request_duration_seconds_bucket{job="api"}'}
+    )
+    exposed = {name for labels in series["data"] for name in labels}
+    added_by_prometheus = {"__name__", "job", "instance"}
+    assert exposed - added_by_prometheus == {"le", "method", "route", "status_code"}
+    statuses = {labels["status_code"] for labels in series["data"]}
+    assert {"200", "404"} <= statuses, statuses
+
+
 def test_backup_metrics_from_the_backup_scripts_reach_prometheus(live: LiveStack) -> None:
+    if not live.has_backups:
+        pytest.skip("this stack's monitoring answer set renders no backups")
     result = live.wait_for("backup_last_success_timestamp_seconds")
     assert result
     assert result[0]["metric"]["database"] == "app"
