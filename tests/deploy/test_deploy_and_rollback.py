@@ -2,12 +2,13 @@
 
 The tests run in order against one server: v1 is deployed first, v2 replaces it while hey
 sends requests through Traefik, a v3 whose health check fails is refused, and a rollback
-brings v1 back. Every request during the last three must succeed.
+brings v1 back, and a secret rotation redeploys it. Every request sent meanwhile must succeed.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import replace
 
 from tests.deploy.load import constant_load
@@ -32,8 +33,7 @@ def test_deploy_refuses_a_moving_tag_and_an_unknown_environment(server: DeploySe
 def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     result = server.script("deploy", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert server.running_api_images() == [f"{server.api_image}:v1"]
-    assert serving_version(server) == "1.0.0"
+    assert serves(server, "v1", "1.0.0")
 
 
 def api_environment(server: DeployServer) -> list[str]:
@@ -62,47 +62,49 @@ def test_redis_requires_its_password_which_no_process_list_shows(server: DeployS
     assert "NOAUTH" in anonymous
 
 
-def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
+def under_load(server: DeployServer, what: str, *script: str) -> subprocess.CompletedProcess[str]:
+    """Run scripts/<script> while hey sends constant traffic; print and check the failures."""
     with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
-        result = server.script("deploy", "v2")
-    record(f"deploy [{server.stack}]: v1 -> v2 under load: {load.summary()}")
-    assert result.returncode == 0, result.stdout + result.stderr
+        result = server.script(*script)
+    record(f"deploy [{server.stack}]: {what} under load: {load.summary()}")
     assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
-    assert server.running_api_images() == [f"{server.api_image}:v2"]
-    assert serving_version(server) == "2.0.0"
+    return result
+
+
+def serves(server: DeployServer, tag: str, version: str) -> bool:
+    """One API container runs, with the image of `tag`, and answers as `version`."""
+    images = server.running_api_images()
+    return images == [f"{server.api_image}:{tag}"] and serving_version(server) == version
+
+
+def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
+    result = under_load(server, "v1 -> v2", "deploy", "v2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert serves(server, "v2", "2.0.0")
 
 
 def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
-    with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
-        result = server.script("deploy", "v3")
-    record(f"deploy [{server.stack}]: failing v3 refused under load: {load.summary()}")
+    result = under_load(server, "failing v3 refused", "deploy", "v3")
     assert result.returncode != 0
     assert "the new container is unhealthy" in result.stderr, result.stderr
     assert "v2 keeps serving" in result.stderr, result.stderr
-    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
-    assert server.running_api_images() == [f"{server.api_image}:v2"]
-    assert serving_version(server) == "2.0.0"
+    assert serves(server, "v2", "2.0.0")
 
 
 def test_rollback_brings_the_previous_release_back(server: DeployServer) -> None:
-    with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
-        result = server.script("rollback")
-    record(f"deploy [{server.stack}]: rollback v2 -> v1 under load: {load.summary()}")
+    result = under_load(server, "rollback v2 -> v1", "rollback")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
-    assert server.running_api_images() == [f"{server.api_image}:v1"]
-    assert serving_version(server) == "1.0.0"
+    assert serves(server, "v1", "1.0.0")
 
 
 def test_rotated_secret_is_redeployed_with_no_failed_request(server: DeployServer) -> None:
     for step in (["secrets", "init", "production"], ["secrets", "encrypt", "production"]):
         assert server.script(*step).returncode == 0
     before = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
-    with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
-        result = server.script("rotate-secret", "JWT_ACCESS_SECRET", "production", "--deploy")
-    record(f"deploy [{server.stack}]: rotation redeploy under load: {load.summary()}")
+    result = under_load(
+        server, "rotation redeploy", "rotate-secret", "JWT_ACCESS_SECRET", "production", "--deploy"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
     after = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
     assert after != before
     assert f"JWT_ACCESS_SECRET={after}" in api_environment(server)
