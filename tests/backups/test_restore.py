@@ -8,6 +8,9 @@ from tests.backups import seed_data
 from tests.backups.project_scripts import BackupSetup, failure_cause
 from tests.harness import postgres
 
+# A database's contents as seed_data.contents pictures them.
+Contents = dict[str, list[str]]
+
 
 def scratch_databases(url: str) -> list[str]:
     name = url.rsplit("/", 1)[1]
@@ -18,14 +21,20 @@ def scratch_databases(url: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_live_restore_brings_back_every_table_and_can_be_undone(local_backups: BackupSetup) -> None:
-    url = local_backups.database_url
+def backed_up_then_changed(setup: BackupSetup) -> tuple[str, Contents, Contents]:
+    """Seed the database, back it up, change it: (its URL, the backed-up and the changed data)."""
+    url = setup.database_url
     seed_data.seed(url)
     backed_up = seed_data.contents(url)
-    local_backups.succeed("backup")
+    setup.succeed("backup")
     seed_data.change(url)
     changed = seed_data.contents(url)
     assert changed != backed_up
+    return url, backed_up, changed
+
+
+def test_live_restore_brings_back_every_table_and_can_be_undone(local_backups: BackupSetup) -> None:
+    url, backed_up, changed = backed_up_then_changed(local_backups)
 
     local_backups.succeed("restore", "--yes")
 
@@ -53,12 +62,7 @@ def test_restore_of_an_older_snapshot_by_id(local_backups: BackupSetup) -> None:
 
 
 def test_restore_into_a_new_database_leaves_the_live_one_alone(local_backups: BackupSetup) -> None:
-    url = local_backups.database_url
-    seed_data.seed(url)
-    backed_up = seed_data.contents(url)
-    local_backups.succeed("backup")
-    seed_data.change(url)
-    changed = seed_data.contents(url)
+    url, backed_up, changed = backed_up_then_changed(local_backups)
     copy = url.rsplit("/", 1)[1] + "_copy"
 
     local_backups.succeed("restore", "--into", copy)
@@ -71,11 +75,7 @@ def test_restore_into_a_new_database_leaves_the_live_one_alone(local_backups: Ba
 
 
 def test_live_restore_without_a_terminal_needs_yes(local_backups: BackupSetup) -> None:
-    url = local_backups.database_url
-    seed_data.seed(url)
-    local_backups.succeed("backup")
-    seed_data.change(url)
-    changed = seed_data.contents(url)
+    url, _, changed = backed_up_then_changed(local_backups)
 
     result = local_backups.run("restore")
 
