@@ -10,9 +10,9 @@ import pytest
 from tests.deploy.server import DeployServer, prepare
 from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.engine import start_engine, timed
-from tests.docker.ports import free_port
 from tests.docker.stacks import STACKS
 from tests.docker.stacks import answers as answers_for
+from tests.harness.ports import free_ports
 from tests.rendering import render
 
 STACK_NAMES = [stack.name for stack in STACKS]
@@ -20,7 +20,8 @@ STACK_NAMES = [stack.name for stack in STACKS]
 
 @pytest.fixture(scope="module")
 def ports() -> tuple[int, int]:
-    return free_port(), free_port()
+    http_port, https_port = free_ports(2)
+    return http_port, https_port
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docker.engine import run
-from tests.docker.ports import free_port
+from tests.harness.ports import free_ports
 
 PEBBLE_HOST_NAME = "pebble"
 
@@ -73,12 +73,25 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     raise AssertionError(f"port {port} never opened:\n{log.read_text()}")
 
 
-@contextmanager
-def running_acme_ca(directory: Path, http_port: int, tls_port: int) -> Iterator[AcmeCa]:
-    """Pebble and its DNS server as host processes, for as long as the context lasts."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ca, cert, key = make_tls_certificate(directory)
-    dns_port, acme_port, management_port = free_port(), free_port(), free_port()
+@dataclass
+class PebbleProcesses:
+    dns: subprocess.Popen[bytes]
+    pebble: subprocess.Popen[bytes]
+    acme_port: int
+    management_port: int
+
+    def stop(self) -> None:
+        for process in (self.pebble, self.dns):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def start_pebble(
+    directory: Path, http_port: int, tls_port: int, cert: Path, key: Path
+) -> PebbleProcesses:
+    """Pebble and pebble-challtestsrv on fresh ports, Pebble answering when this returns."""
+    ports = [p for p in free_ports(6) if p not in {http_port, tls_port}]
+    dns_port, acme_port, management_port, dns_management_port = ports[:4]
     config = directory / "pebble-config.json"
     config.write_text(
         json.dumps(
@@ -102,7 +115,7 @@ def running_acme_ca(directory: Path, http_port: int, tls_port: int) -> Iterator[
     with challtestsrv_log.open("wb") as dns_out, pebble_log.open("wb") as pebble_out:
         dns = subprocess.Popen(
             ["pebble-challtestsrv", "-dns01", f"127.0.0.1:{dns_port}", "-http01", "",
-             "-https01", "", "-tlsalpn01", "", "-management", f"127.0.0.1:{free_port()}",
+             "-https01", "", "-tlsalpn01", "", "-management", f"127.0.0.1:{dns_management_port}",
              "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
             stdout=dns_out, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -112,14 +125,33 @@ def running_acme_ca(directory: Path, http_port: int, tls_port: int) -> Iterator[
             ["pebble", "-config", str(config), "-dnsserver", f"127.0.0.1:{dns_port}"],
             stdout=pebble_out, stderr=subprocess.STDOUT, env=pebble_env,
         )  # fmt: skip
+    processes = PebbleProcesses(dns, pebble, acme_port, management_port)
+    try:
+        wait_for_port(acme_port, pebble, pebble_log)
+    except AssertionError:
+        processes.stop()
+        raise
+    return processes
+
+
+@contextmanager
+def running_acme_ca(directory: Path, http_port: int, tls_port: int) -> Iterator[AcmeCa]:
+    """Pebble and its DNS server as host processes, for as long as the context lasts."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca, cert, key = make_tls_certificate(directory)
+    for attempt in range(3):
         try:
-            wait_for_port(acme_port, pebble, pebble_log)
-            yield AcmeCa(
-                directory_url=f"https://{PEBBLE_HOST_NAME}:{acme_port}/dir",
-                tls_ca_file=ca,
-                management_url=f"https://127.0.0.1:{management_port}",
-            )
-        finally:
-            for process in (pebble, dns):
-                process.terminate()
-                process.wait(timeout=10)
+            processes = start_pebble(directory, http_port, tls_port, cert, key)
+            break
+        except AssertionError as error:
+            # Another program took a port between the pick and the bind: pick again.
+            if "address already in use" not in str(error) or attempt == 2:
+                raise
+    try:
+        yield AcmeCa(
+            directory_url=f"https://{PEBBLE_HOST_NAME}:{processes.acme_port}/dir",
+            tls_ca_file=ca,
+            management_url=f"https://127.0.0.1:{processes.management_port}",
+        )
+    finally:
+        processes.stop()

@@ -20,8 +20,8 @@ from tests.docker import edge_stack
 from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.edge_stack import EdgeStack
 from tests.docker.engine import start_engine, timed
-from tests.docker.ports import free_port
 from tests.docker.stacks import STACKS, ApiStack
+from tests.harness.ports import free_ports
 from tests.rendering import render
 from tests.report import record
 
@@ -55,7 +55,8 @@ def edge_project(
 
 @pytest.fixture(scope="session")
 def ports() -> tuple[int, int]:
-    return free_port(), free_port()
+    http_port, https_port = free_ports(2)
+    return http_port, https_port
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports, held together while the kernel picks them: one at a time,
+    a port just released can be handed out again (two listeners on one port then collide)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("0.0.0.0", 0))  # free on every address: some listeners bind all
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 class LoopbackAddresses:
     """Hands out distinct 127.x.y.z source addresses.
 
