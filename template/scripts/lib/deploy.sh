@@ -142,7 +142,7 @@ release() {
   local action=$1 tag=$2 image old new
   validate_tag "$tag"
   decrypt_env_file
-  [[ -f $ENV_FILE ]] || die "$ENV_FILE is missing: decrypt it (scripts/secrets decrypt $ENVIRONMENT) or run 'make env'"
+  require_env_file
   take_lock
   image="$(env_value "$ENV_FILE" API_IMAGE):$tag"
   ensure_image "$image"

@@ -13,6 +13,13 @@ env_value() {
   sed -n "s/^${name}=//p" "$file" | tail -n 1
 }
 
+# Every environment has its example file; a name without one is a typo.
+require_environment() {
+  local environment=$1
+  [[ -f env/$environment.env.example ]] ||
+    die "unknown environment '$environment': no env/$environment.env.example"
+}
+
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
