@@ -19,13 +19,13 @@ import httpx
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import (
-    api_base_image,
+    build_api_image,
+    build_standins,
     env_file_values,
     pebble_override,
     pebble_static_config,
 )
-from tests.docker.engine import Compose, build, container_logs, docker, timed
-from tests.docker.standins import build_standin
+from tests.docker.engine import Compose, build, container_logs, docker
 from tests.paths import VENV_BIN
 
 ENVIRONMENT = "production"
@@ -33,6 +33,11 @@ ENVIRONMENT = "production"
 KEEP_RELEASES = 2
 # v3's health check fails fast (the image's own would take a minute to call it unhealthy).
 FAILING_HEALTHCHECK = 'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["false"]'
+
+
+def server_compose(project: Path, env: dict[str, str]) -> Compose:
+    """`docker compose` as the project's scripts run it, with the test's environment."""
+    return Compose(project, f"env/{ENVIRONMENT}.env", env["COMPOSE_FILE"].split(":"), env)
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,7 @@ class DeployServer:
         )
 
     def compose(self, *args: str) -> str:
-        env_file = f"env/{ENVIRONMENT}.env"
-        files = self.env["COMPOSE_FILE"].split(":")
-        return Compose(self.project, env_file, files, self.env)(*args)
+        return server_compose(self.project, self.env)(*args)
 
     def running_api_images(self) -> list[str]:
         """The image of each running API container."""
@@ -96,18 +99,6 @@ class DeployServer:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
 
 
-def build_release(project: Path, image: str, version: str) -> None:
-    """The project's API image as CI builds it, for one version."""
-    with timed(f"build of {image}"):
-        build(
-            project,
-            image,
-            dockerfile=project / "apps" / "api" / "Dockerfile",
-            build_args={"VERSION": version, "REVISION": version.replace(".", "") * 8},
-            network_host=True,
-        )
-
-
 def build_unhealthy_release(project: Path, healthy_image: str, image: str) -> None:
     """A release that starts but never passes its health check."""
     context = project / ".cache-unhealthy-release"
@@ -136,13 +127,9 @@ def prepare(
     server = DeployServer(
         stack, project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env
     )
-    api_image = f"{server.api_image}:v1"
-    for image in server.compose("config", "--images").split():
-        if not image.startswith(server.api_image + ":"):
-            build_standin(image)
-    build_standin(api_base_image(project / "apps" / "api" / "Dockerfile"))
-    build_release(project, api_image, "1.0.0")
-    build_release(project, f"{server.api_image}:v2", "2.0.0")
+    build_standins(project, server_compose(project, env), server.api_image)
+    build_api_image(project, f"{server.api_image}:v1", "1.0.0")
+    build_api_image(project, f"{server.api_image}:v2", "2.0.0")
     build_unhealthy_release(project, f"{server.api_image}:v2", f"{server.api_image}:v3")
     return server
 

@@ -47,15 +47,24 @@ def api_base_image(dockerfile: Path) -> str:
     return match.group(1)
 
 
-def build_api_image(project: Path, image: str) -> None:
+def build_api_image(project: Path, image: str, version: str = "1.2.3") -> None:
+    """The project's API image as its CI builds it, labelled with `version`."""
     with timed(f"build of the API image {image}"):
         build(
             project,
             image,
             dockerfile=project / "apps" / "api" / "Dockerfile",
-            build_args={"VERSION": "1.2.3", "REVISION": "0123456789abcdef"},
+            build_args={"VERSION": version, "REVISION": "0123456789abcdef"},
             network_host=True,
         )
+
+
+def build_standins(project: Path, compose: Compose, api_repository: str) -> None:
+    """A stand-in for every image the stack runs but the API's, and for the API's base."""
+    for image in compose("config", "--images").split():
+        if image.rsplit(":", 1)[0] != api_repository:
+            build_standin(image)
+    build_standin(api_base_image(project / "apps" / "api" / "Dockerfile"))
 
 
 def pebble_static_config(project: Path, acme_ca: AcmeCa) -> Path:
@@ -117,10 +126,7 @@ def prepare(
             "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         },
     )
-    for image in compose("config", "--images").split():
-        if image != api_image:
-            build_standin(image)
-    build_standin(api_base_image(project / "apps" / "api" / "Dockerfile"))
+    build_standins(project, compose, values["API_IMAGE"])
     build_api_image(project, api_image)
     return EdgeStack(project, compose, values["API_HOST"], api_image, http_port, https_port)
 
