@@ -19,7 +19,7 @@ import httpx
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import (
-    build_api_image,
+    build_release,
     build_standins,
     env_file_values,
     pebble_override,
@@ -49,6 +49,9 @@ class DeployServer:
     http_port: int
     https_port: int
     env: dict[str, str]
+    # The web front end's image (without tag) and host, when the project has one.
+    web_image: str | None = None
+    web_host: str | None = None
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run scripts/<name> in the project; the result, whatever its exit status."""
@@ -65,10 +68,13 @@ class DeployServer:
     def compose(self, *args: str) -> str:
         return server_compose(self.project, self.env)(*args)
 
-    def running_api_images(self) -> list[str]:
-        """The image of each running API container."""
-        ids = self.compose("ps", "--quiet", "--status", "running", "api").split()
+    def running_images(self, service: str) -> list[str]:
+        """The image of each running container of `service`."""
+        ids = self.compose("ps", "--quiet", "--status", "running", service).split()
         return [docker("inspect", "--format", "{{.Config.Image}}", i).strip() for i in ids]
+
+    def running_api_images(self) -> list[str]:
+        return self.running_images("api")
 
     def release_log(self) -> list[list[str]]:
         """Lines of .deploy/ENV/releases.log without their time stamps."""
@@ -125,12 +131,23 @@ def prepare(
         "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
     }
     server = DeployServer(
-        stack, project, values["API_IMAGE"], values["API_HOST"], http_port, https_port, env
+        stack,
+        project,
+        values["API_IMAGE"],
+        values["API_HOST"],
+        http_port,
+        https_port,
+        env,
+        web_image=values.get("WEB_IMAGE"),
+        web_host=values.get("WEB_HOST"),
     )
-    build_standins(project, server_compose(project, env), server.api_image)
-    build_api_image(project, f"{server.api_image}:v1", "1.0.0")
-    build_api_image(project, f"{server.api_image}:v2", "2.0.0")
+    build_standins(project, server_compose(project, env))
+    build_release(project, "v1", "1.0.0")
+    build_release(project, "v2", "2.0.0")
+    # v3: the API's health check fails; its web front end is v2's, which would be healthy.
     build_unhealthy_release(project, f"{server.api_image}:v2", f"{server.api_image}:v3")
+    if server.web_image:
+        docker("tag", f"{server.web_image}:v2", f"{server.web_image}:v3")
     return server
 
 

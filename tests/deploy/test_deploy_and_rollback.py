@@ -1,14 +1,16 @@
 """Deploy, failed deploy and rollback with the project's own scripts, under constant traffic.
 
 The tests run in order against one server: v1 is deployed first, v2 replaces it while hey
-sends requests through Traefik, a v3 whose health check fails is refused, and a rollback
-brings v1 back, and a secret rotation redeploys it. Every request sent meanwhile must succeed.
+sends requests through Traefik to the API and to the web front end, a v3 whose API health
+check fails is refused (its healthy web container is removed too), a rollback brings v1
+back, and a secret rotation redeploys it. Every request sent meanwhile must succeed.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import ExitStack
 from dataclasses import replace
 
 from tests.deploy.load import constant_load
@@ -18,6 +20,8 @@ from tests.docker.engine import docker, image_exists
 from tests.report import record
 
 LOAD_PATH = "/api/v1/health"
+# The web front end's home page: rendered on the server, which calls the API.
+WEB_LOAD_PATH = "/"
 
 
 def test_deploy_refuses_a_moving_tag_and_an_unknown_environment(server: DeployServer) -> None:
@@ -63,17 +67,30 @@ def test_redis_requires_its_password_which_no_process_list_shows(server: DeployS
 
 
 def under_load(server: DeployServer, what: str, *script: str) -> subprocess.CompletedProcess[str]:
-    """Run scripts/<script> while hey sends constant traffic; print and check the failures."""
-    with constant_load(server.https_port, server.api_host, LOAD_PATH) as load:
+    """Run scripts/<script> while hey sends constant traffic to the API and the web front end;
+    print and check the failures."""
+    targets = {"api": (server.api_host, LOAD_PATH)}
+    if server.web_host:
+        targets["web"] = (server.web_host, WEB_LOAD_PATH)
+    with ExitStack() as stack:
+        loads = {
+            name: stack.enter_context(constant_load(server.https_port, host, path))
+            for name, (host, path) in targets.items()
+        }
         result = server.script(*script)
-    record(f"deploy [{server.stack}]: {what} under load: {load.summary()}")
-    assert load.failed == 0, f"{load.summary()}\n{server.troubled_requests()}\n{result.stdout}"
+    summary = ", ".join(f"{name} {load.summary()}" for name, load in loads.items())
+    record(f"deploy [{server.stack}]: {what} under load: {summary}")
+    failed = sum(load.failed for load in loads.values())
+    assert failed == 0, f"{summary}\n{server.troubled_requests()}\n{result.stdout}"
     return result
 
 
 def serves(server: DeployServer, tag: str, version: str) -> bool:
-    """One API container runs, with the image of `tag`, and answers as `version`."""
+    """One container of each released service runs, with the image of `tag`, and the API
+    answers as `version`."""
     images = server.running_api_images()
+    if server.web_image and server.running_images("web") != [f"{server.web_image}:{tag}"]:
+        return False
     return images == [f"{server.api_image}:{tag}"] and serving_version(server) == version
 
 
@@ -86,7 +103,7 @@ def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
 def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
     result = under_load(server, "failing v3 refused", "deploy", "v3")
     assert result.returncode != 0
-    assert "the new container is unhealthy" in result.stderr, result.stderr
+    assert "the new api container is unhealthy" in result.stderr, result.stderr
     assert "v2 keeps serving" in result.stderr, result.stderr
     assert serves(server, "v2", "2.0.0")
 
@@ -123,6 +140,7 @@ def test_release_log_records_every_release_and_old_images_are_pruned(
     ]
     assert (server.project / ".deploy" / "production" / "current").read_text() == "v1\n"
     # KEEP_RELEASES=2: the two live releases stay for rollbacks, the failed one goes.
-    assert image_exists(f"{server.api_image}:v1")
-    assert image_exists(f"{server.api_image}:v2")
-    assert not image_exists(f"{server.api_image}:v3")
+    for image in filter(None, (server.api_image, server.web_image)):
+        assert image_exists(f"{image}:v1")
+        assert image_exists(f"{image}:v2")
+        assert not image_exists(f"{image}:v3")

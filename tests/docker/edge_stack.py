@@ -22,6 +22,48 @@ ENVIRONMENT = "production"
 
 
 @dataclass(frozen=True)
+class ProjectImage:
+    """An image the project builds from its own Dockerfile, for one compose service."""
+
+    service: str
+    dockerfile: str  # relative to the project
+    context: str  # the build context, relative to the project
+
+    def base_image(self, project: Path) -> str:
+        """The default of the Dockerfile's base image ARG (NODE_IMAGE, PYTHON_IMAGE, ...)."""
+        dockerfile = project / self.dockerfile
+        match = re.search(r"^ARG \w+_IMAGE=(\S+)$", dockerfile.read_text(), re.MULTILINE)
+        assert match, f"{dockerfile} has no `ARG <NAME>_IMAGE=` default"
+        return match.group(1)
+
+    def repository(self, values: dict[str, str]) -> str:
+        """The image name without tag, from the env file (API_IMAGE, WEB_IMAGE)."""
+        return values[f"{self.service.upper()}_IMAGE"]
+
+    def build(self, project: Path, image: str, version: str) -> None:
+        """The image as the project's CI builds it, labelled with `version`."""
+        with timed(f"build of the {self.service} image {image}"):
+            build(
+                project / self.context,
+                image,
+                dockerfile=project / self.dockerfile,
+                build_args={"VERSION": version, "REVISION": "0123456789abcdef"},
+                network_host=True,
+            )
+
+
+API_IMAGE = ProjectImage("api", "apps/api/Dockerfile", ".")
+# A self-contained pnpm project: its folder is the build context.
+WEB_IMAGE = ProjectImage("web", "apps/web/Dockerfile", "apps/web")
+
+
+def project_images(project: Path) -> list[ProjectImage]:
+    """The images a release of this project consists of: the API's, and the web front end's
+    when the project has one."""
+    return [image for image in (API_IMAGE, WEB_IMAGE) if (project / image.dockerfile).exists()]
+
+
+@dataclass(frozen=True)
 class EdgeStack:
     project: Path
     compose: Compose
@@ -29,6 +71,9 @@ class EdgeStack:
     api_image: str
     http_port: int
     https_port: int
+    # The web front end's public host and image, when the project has one.
+    web_host: str | None = None
+    web_image: str | None = None
 
 
 def env_file_values(path: Path) -> dict[str, str]:
@@ -40,31 +85,23 @@ def env_file_values(path: Path) -> dict[str, str]:
     return values
 
 
-def api_base_image(dockerfile: Path) -> str:
-    """The default of the Dockerfile's base image ARG (NODE_IMAGE, PYTHON_IMAGE, ...)."""
-    match = re.search(r"^ARG \w+_IMAGE=(\S+)$", dockerfile.read_text(), re.MULTILINE)
-    assert match, f"{dockerfile} has no `ARG <NAME>_IMAGE=` default"
-    return match.group(1)
+def build_release(project: Path, tag: str, version: str = "1.2.3") -> None:
+    """Every image of the project (API, web front end) with `tag`, as a release has them."""
+    values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
+    for image in project_images(project):
+        image.build(project, f"{image.repository(values)}:{tag}", version)
 
 
-def build_api_image(project: Path, image: str, version: str = "1.2.3") -> None:
-    """The project's API image as its CI builds it, labelled with `version`."""
-    with timed(f"build of the API image {image}"):
-        build(
-            project,
-            image,
-            dockerfile=project / "apps" / "api" / "Dockerfile",
-            build_args={"VERSION": version, "REVISION": "0123456789abcdef"},
-            network_host=True,
-        )
-
-
-def build_standins(project: Path, compose: Compose, api_repository: str) -> None:
-    """A stand-in for every image the stack runs but the API's, and for the API's base."""
+def build_standins(project: Path, compose: Compose) -> None:
+    """A stand-in for every image the stack runs but the project's own, and for their bases."""
+    values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
+    own = {image.repository(values) for image in project_images(project)}
+    bases = {image.base_image(project) for image in project_images(project)}
     for image in compose("config", "--images").split():
-        if image.rsplit(":", 1)[0] != api_repository:
+        if image.rsplit(":", 1)[0] not in own:
             build_standin(image)
-    build_standin(api_base_image(project / "apps" / "api" / "Dockerfile"))
+    for base in sorted(bases):
+        build_standin(base)
 
 
 def pebble_static_config(project: Path, acme_ca: AcmeCa) -> Path:
@@ -126,9 +163,19 @@ def prepare(
             "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         },
     )
-    build_standins(project, compose, values["API_IMAGE"])
-    build_api_image(project, api_image)
-    return EdgeStack(project, compose, values["API_HOST"], api_image, http_port, https_port)
+    build_standins(project, compose)
+    build_release(project, API_TAG)
+    web_image = values.get("WEB_IMAGE")
+    return EdgeStack(
+        project,
+        compose,
+        values["API_HOST"],
+        api_image,
+        http_port,
+        https_port,
+        web_host=values.get("WEB_HOST"),
+        web_image=f"{web_image}:{API_TAG}" if web_image else None,
+    )
 
 
 def health_of(container: str) -> str:
@@ -148,7 +195,8 @@ def wait_until_healthy(stack: EdgeStack, services: list[str], timeout: float = 1
 def start(stack: EdgeStack) -> None:
     with timed(f"compose up of the server stack with {stack.api_image}"):
         stack.compose("up", "--detach", "--no-build")
-        wait_until_healthy(stack, ["traefik", "api", "postgres", "redis"])
+        services = ["traefik", "api", "postgres", "redis"]
+        wait_until_healthy(stack, [*services, "web"] if stack.web_image else services)
 
 
 def stop(stack: EdgeStack) -> None:

@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # One release procedure for scripts/deploy and scripts/rollback (sourced, not run).
 #
-# The new API container starts beside the old one, Traefik starts routing to it once its
-# health check passes, and only then is the old one stopped: it answers 503 on readiness at
-# once (Traefik's health check takes it out of the pool) and keeps serving for
-# SHUTDOWN_DELAY_MS before it drains and exits. A new container that does not become healthy
-# and routed in time is removed; the old one never stopped serving.
+# Every service a release replaces (RELEASED_SERVICES: the API, and the web front end when
+# there is one) gets a new container beside its old one. Traefik starts routing to a new
+# container once its health check passes; only when every new container is healthy and
+# routed are the old ones stopped: each answers 503 on its health check at once (Traefik
+# takes it out of the pool) and keeps serving for SHUTDOWN_DELAY_MS before it drains and
+# exits. When a new container does not become healthy and routed in time, all new containers
+# are removed: the old ones never stopped serving, and the services never mix releases.
 
 # Seconds a new container has to become healthy and routed by Traefik.
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-180}
@@ -14,9 +16,11 @@ KEEP_RELEASES=${KEEP_RELEASES:-5}
 # Longer than SHUTDOWN_DELAY_MS + SHUTDOWN_DRAIN_MS: the old container exits by itself.
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
 # Traefik's API, on its container's loopback only (infra/traefik/traefik.yml).
-readonly TRAEFIK_API=http://127.0.0.1:8081/api/http/services/api@docker
+readonly TRAEFIK_SERVICES_API=http://127.0.0.1:8081/api/http/services
 
 FAILURE=
+# Containers this release started: removed again when it fails.
+NEW_CONTAINERS=()
 
 # Decrypt env/ENV.env.sops when a key is at hand (SOPS_AGE_KEY from the deploy workflow,
 # SOPS_AGE_KEY_FILE, or env/ENV.agekey); otherwise the existing env/ENV.env is used.
@@ -60,8 +64,25 @@ ensure_image() {
   docker pull --quiet "$image" >/dev/null || die "cannot pull $image: is the tag pushed, and is this server logged in to the registry?"
 }
 
-running_api_containers() {
-  server_compose ps --quiet --status running api
+# The release's image of a service: <SERVICE>_IMAGE from the env file (API_IMAGE, WEB_IMAGE).
+image_of() {
+  local service=$1 variable image
+  variable="$(tr '[:lower:]-' '[:upper:]_' <<<"$service")_IMAGE"
+  image=$(env_value "$ENV_FILE" "$variable")
+  [[ -n $image ]] || die "$variable is not set in $ENV_FILE (see env/$ENVIRONMENT.env.example)"
+  echo "$image"
+}
+
+running_containers() {
+  server_compose ps --quiet --status running "$1"
+}
+
+label_of() {
+  docker inspect --format "{{index .Config.Labels \"$2\"}}" "$1"
+}
+
+service_of() {
+  label_of "$1" com.docker.compose.service
 }
 
 health_of() {
@@ -72,36 +93,41 @@ last_health_output() {
   docker inspect --format '{{range .State.Health.Log}}exit {{.ExitCode}} {{printf "%q" .Output}}{{"\n"}}{{end}}' "$1" 2>/dev/null | tail -n 1
 }
 
-# http://<address on the edge network>:<port>, the URL Traefik balances to.
+# http://<address on the edge network>:<port its Traefik labels name>, the URL Traefik
+# balances to.
 container_url() {
-  local address
-  address=$(docker inspect --format '{{range $name, $net := .NetworkSettings.Networks}}{{$name}} {{$net.IPAddress}}{{"\n"}}{{end}}' "$1" |
+  local id=$1 service address port
+  service=$(service_of "$id")
+  port=$(label_of "$id" "traefik.http.services.$service.loadbalancer.server.port")
+  address=$(docker inspect --format '{{range $name, $net := .NetworkSettings.Networks}}{{$name}} {{$net.IPAddress}}{{"\n"}}{{end}}' "$id" |
     awk '$1 ~ /_edge$/ { print $2 }')
-  [[ -n $address ]] && echo "http://$address:$(env_value "$ENV_FILE" PORT)"
+  [[ -n $address && -n $port ]] && echo "http://$address:$port"
 }
 
-# Traefik lists the container among the API's servers, and its health check says UP.
+# Traefik lists the container among its service's servers, and its health check says UP.
 routed() {
-  local url
-  url=$(container_url "$1") || return 1
-  server_compose exec -T traefik wget -qO- "$TRAEFIK_API" 2>/dev/null | grep -qF "\"$url\":\"UP\""
+  local id=$1 url
+  url=$(container_url "$id") || return 1
+  server_compose exec -T traefik wget -qO- "$TRAEFIK_SERVICES_API/$(service_of "$id")@docker" 2>/dev/null |
+    grep -qF "\"$url\":\"UP\""
 }
 
 # Wait until container $1 is healthy and routed; on failure FAILURE says why.
 wait_until_live() {
-  local id=$1 status=starting deadline=$((SECONDS + DEPLOY_TIMEOUT))
+  local id=$1 service status=starting deadline=$((SECONDS + DEPLOY_TIMEOUT))
+  service=$(service_of "$id")
   while ((SECONDS < deadline)); do
     status=$(health_of "$id")
     case $status in
       healthy) routed "$id" && return 0 ;;
       unhealthy | exited | dead)
-        FAILURE="the new container is $status (last health check: $(last_health_output "$id"))"
+        FAILURE="the new $service container is $status (last health check: $(last_health_output "$id"))"
         return 1
         ;;
     esac
     sleep 1
   done
-  FAILURE="the new container was not healthy and routed by Traefik after ${DEPLOY_TIMEOUT}s (status: $status)"
+  FAILURE="the new $service container was not healthy and routed by Traefik after ${DEPLOY_TIMEOUT}s (status: $status)"
   return 1
 }
 
@@ -110,13 +136,17 @@ remove_container() {
   docker rm "$1" >/dev/null
 }
 
+# Remove every container this release started, show the failed one's last log lines ($3),
+# log the failure and exit: the containers of the running release were never touched.
 fail_release() {
-  local action=$1 tag=$2 new=${3:-}
-  if [[ -n $new ]]; then
-    echo "last log lines of the new container:" >&2
-    docker logs --tail 20 "$new" >&2 || true
-    remove_container "$new"
+  local action=$1 tag=$2 failed=${3:-} id
+  if [[ -n $failed ]]; then
+    echo "last log lines of the new $(service_of "$failed") container:" >&2
+    docker logs --tail 20 "$failed" >&2 || true
   fi
+  for id in "${NEW_CONTAINERS[@]}"; do
+    remove_container "$id"
+  done
   record "$action" "$tag" failed "$FAILURE"
   local current
   current=$(current_release)
@@ -131,33 +161,75 @@ prune_images() {
   while IFS= read -r tag; do
     grep -qxF -- "$tag" <<<"$keep" && continue
     docker image inspect "$image:$tag" >/dev/null 2>&1 || continue
-    docker image rm "$image:$tag" >/dev/null 2>&1 && echo "removed the image of old release $tag"
+    docker image rm "$image:$tag" >/dev/null 2>&1 && echo "removed $image:$tag (an old release)"
   done < <(awk -F'\t' '{ print $3 }' "$STATE_DIR/releases.log" | sort -u)
   return 0
+}
+
+# The first release on this server: the whole stack comes up (migrations run before the API
+# starts, compose.prod.yaml orders it so).
+start_stack() {
+  local action=$1 tag=$2 service new
+  echo "starting $ENVIRONMENT's stack with $tag (no API was running)"
+  if ! server_compose up --detach; then
+    FAILURE="docker compose up failed (migrations or a service did not start)"
+    fail_release "$action" "$tag"
+  fi
+  for service in "${RELEASED_SERVICES[@]}"; do
+    new=$(running_containers "$service" | head -n 1)
+    [[ -n $new ]] || { FAILURE="no $service container is running after compose up"; fail_release "$action" "$tag"; }
+    NEW_CONTAINERS+=("$new")
+  done
+}
+
+# A new container of every released service beside the running ones; RETIRING lists the
+# running ones, to stop once the new ones are live.
+start_beside_running() {
+  local action=$1 tag=$2 service running new scale=()
+  RETIRING=()
+  for service in "${RELEASED_SERVICES[@]}"; do
+    mapfile -t running < <(running_containers "$service")
+    RETIRING+=("${running[@]}")
+    scale+=(--scale "$service=$((${#running[@]} + 1))")
+  done
+  echo "starting $tag beside ${#RETIRING[@]} running container(s)"
+  # --no-recreate: compose would otherwise replace the old containers (the downtime we avoid).
+  if ! server_compose up --detach --no-deps --no-recreate "${scale[@]}" "${RELEASED_SERVICES[@]}"; then
+    FAILURE="docker compose could not start the new containers"
+    mapfile -t NEW_CONTAINERS < <(new_containers)
+    fail_release "$action" "$tag"
+  fi
+  mapfile -t NEW_CONTAINERS < <(new_containers)
+  for service in "${RELEASED_SERVICES[@]}"; do
+    new=$(printf '%s\n' "${NEW_CONTAINERS[@]}" | grep -xF -f <(running_containers "$service") | head -n 1 || true)
+    [[ -n $new ]] || { FAILURE="compose started no new $service container"; fail_release "$action" "$tag"; }
+  done
+}
+
+# Running containers of the released services that were not running before this release.
+new_containers() {
+  local service
+  for service in "${RELEASED_SERVICES[@]}"; do
+    running_containers "$service"
+  done | grep -vxF -f <(printf '%s\n' "${RETIRING[@]}") || true
 }
 
 # release ACTION TAG: ACTION is deploy (runs migrations first) or rollback (does not: the
 # schema stays at the newer release, which is why migrations must be backwards compatible).
 release() {
-  local action=$1 tag=$2 image old new
+  local action=$1 tag=$2 service id
   validate_tag "$tag"
   decrypt_env_file
   require_env_file
   take_lock
-  image="$(env_value "$ENV_FILE" API_IMAGE):$tag"
-  ensure_image "$image"
+  for service in "${RELEASED_SERVICES[@]}"; do
+    ensure_image "$(image_of "$service"):$tag"
+  done
   export API_TAG=$tag
-  mapfile -t old < <(running_api_containers)
+  RETIRING=()
 
-  if ((${#old[@]} == 0)); then
-    echo "starting $ENVIRONMENT's stack with $tag (no API was running)"
-    if ! server_compose up --detach; then
-      FAILURE="docker compose up failed (migrations or a service did not start)"
-      fail_release "$action" "$tag"
-    fi
-    new=$(running_api_containers | head -n 1)
-    [[ -n $new ]] || { FAILURE="no API container is running after compose up"; fail_release "$action" "$tag"; }
-    wait_until_live "$new" || fail_release "$action" "$tag" "$new"
+  if [[ -z $(running_containers api) ]]; then
+    start_stack "$action" "$tag"
   else
     if [[ $action == deploy ]]; then
       echo "applying migrations of $tag"
@@ -166,22 +238,22 @@ release() {
         fail_release "$action" "$tag"
       fi
     fi
-    echo "starting $tag beside ${#old[@]} running container(s)"
-    # --no-recreate: compose would otherwise replace the old container (the downtime we avoid).
-    server_compose up --detach --no-deps --no-recreate --scale "api=$((${#old[@]} + 1))" api
-    new=$(running_api_containers | grep -vxF -f <(printf '%s\n' "${old[@]}") | head -n 1 || true)
-    [[ -n $new ]] || { FAILURE="compose started no new API container"; fail_release "$action" "$tag"; }
-    echo "new container ${new:0:12} ($(container_url "$new")): waiting until it is healthy and routed"
-    wait_until_live "$new" || fail_release "$action" "$tag" "$new"
-    local id
-    for id in "${old[@]}"; do
-      echo "$tag is live; retiring ${id:0:12} ($(container_url "$id"))"
-      remove_container "$id"
-    done
+    start_beside_running "$action" "$tag"
   fi
+
+  for id in "${NEW_CONTAINERS[@]}"; do
+    echo "new $(service_of "$id") container ${id:0:12} ($(container_url "$id")): waiting until it is healthy and routed"
+    wait_until_live "$id" || fail_release "$action" "$tag" "$id"
+  done
+  for id in "${RETIRING[@]}"; do
+    echo "$tag is live; retiring $(service_of "$id") container ${id:0:12} ($(container_url "$id"))"
+    remove_container "$id"
+  done
 
   echo "$tag" >"$STATE_DIR/current"
   record "$action" "$tag" ok
-  prune_images "${image%:*}"
+  for service in "${RELEASED_SERVICES[@]}"; do
+    prune_images "$(image_of "$service")"
+  done
   echo "$action of $tag to $ENVIRONMENT done"
 }
