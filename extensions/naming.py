@@ -109,8 +109,41 @@ def api_variables(answers: Mapping[str, Any]) -> list[str]:
     ]
 
 
+# The answers derive() reads, and all it may read: derive() sees only these, so a cache of its
+# results keyed on them (derive_key) can never hand out values derived from stale answers.
+DERIVED_FROM = (
+    "project_name",
+    "project_slug",
+    "github_owner",
+    "domain",
+    "api_stack",
+    "web_frontend",
+    "environments",
+    "use_auth",
+    "use_sentry",
+)
+_MISSING = object()
+
+
+def derive_key(answers: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A hashable key of the answers derive() reads (type included: 1 and 1.0 differ in a
+    name), or None when one of them cannot be hashed."""
+    key: list[Any] = []
+    for name in DERIVED_FROM:
+        value = answers.get(name, _MISSING)
+        if isinstance(value, list | tuple):
+            value = tuple((type(item), item) for item in value)
+        key.append((type(value), value))
+    try:
+        hash(tuple(key))
+    except TypeError:
+        return None
+    return tuple(key)
+
+
 def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything templates need beyond the raw answers, in one namespace (`derived`)."""
+    answers = {name: answers[name] for name in DERIVED_FROM if name in answers}
     slug = str(answers.get("project_slug") or slugify(str(answers.get("project_name", ""))))
     owner = str(answers.get("github_owner", ""))
     domain = str(answers.get("domain", ""))
