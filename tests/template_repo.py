@@ -113,3 +113,13 @@ def snapshot_working_tree(destination: Path, with_releases: bool = False) -> Pat
     _copy_working_tree(destination)
     _commit_and_tag(destination, development_tag())
     return destination
+
+
+def snapshot_commit(destination: Path, commit: str) -> Path:
+    """A template repository at `destination` holding one commit of this repository's history
+    (e.g. to measure an earlier version beside the working tree)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    git(destination, "init", "--quiet", "--initial-branch=main")
+    _extract_release(destination, commit)
+    _commit_and_tag(destination, development_tag())
+    return destination
