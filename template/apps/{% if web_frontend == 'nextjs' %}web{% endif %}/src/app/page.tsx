@@ -1,0 +1,28 @@
+import type { Metadata } from 'next';
+import { connection } from 'next/server';
+import { describeApiStatus, fetchApiStatus } from '../lib/api-status';
+import { apiUrl, appName } from '../lib/settings';
+import styles from './page.module.css';
+
+export async function generateMetadata(): Promise<Metadata> {
+  await connection();
+  return { title: appName(process.env) };
+}
+
+export default async function HomePage() {
+  // Rendered at request time, never at build time: the name and the API's address are the
+  // running server's, and the API's status is as of now.
+  await connection();
+  const status = await fetchApiStatus(apiUrl(process.env));
+  return (
+    <main className={styles.main}>
+      <h1>{appName(process.env)}</h1>
+      <p>
+        API status:{' '}
+        <strong className={styles.status} data-state={status.state}>
+          {describeApiStatus(status)}
+        </strong>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { apiUrl, appName, DEFAULT_APP_NAME, shutdownDelayMs } from './settings';
+
+describe('appName', () => {
+  it('is APP_NAME, else a default', () => {
+    expect(appName({ APP_NAME: 'acme-shop' })).toBe('acme-shop');
+    expect(appName({ APP_NAME: '  ' })).toBe(DEFAULT_APP_NAME);
+    expect(appName({})).toBe(DEFAULT_APP_NAME);
+  });
+});
+
+describe('apiUrl', () => {
+  it('drops trailing slashes so paths join cleanly', () => {
+    expect(apiUrl({ API_URL: 'http://api:3000/' })).toBe('http://api:3000');
+    expect(apiUrl({ API_URL: 'https://api.example.com/base' })).toBe(
+      'https://api.example.com/base',
+    );
+  });
+
+  it('is undefined when unset', () => {
+    expect(apiUrl({})).toBeUndefined();
+    expect(apiUrl({ API_URL: '' })).toBeUndefined();
+  });
+
+  it('refuses what is not an http(s) URL', () => {
+    expect(() => apiUrl({ API_URL: 'api:3000' })).toThrow(/http\(s\) URL/);
+    expect(() => apiUrl({ API_URL: 'not a url' })).toThrow();
+  });
+});
+
+describe('shutdownDelayMs', () => {
+  it('defaults to 0 and reads whole milliseconds', () => {
+    expect(shutdownDelayMs({})).toBe(0);
+    expect(shutdownDelayMs({ SHUTDOWN_DELAY_MS: '5000' })).toBe(5000);
+  });
+
+  it('refuses anything else', () => {
+    for (const value of ['-1', '1.5', '5s', 'soon']) {
+      expect(() => shutdownDelayMs({ SHUTDOWN_DELAY_MS: value })).toThrow(/SHUTDOWN_DELAY_MS/);
+    }
+  });
+});
