@@ -37,6 +37,10 @@ def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
 
+def _web(name: str) -> Callable[[Answers], bool]:
+    return lambda answers: answers["web_frontend"] == name
+
+
 RULES: list[Rule] = [
     (".copier-answers.yml", _always),
     ("README.md", _always),
@@ -145,6 +149,23 @@ RULES: list[Rule] = [
     ("apps/api/tests/test_auth.py", _stack_with("fastapi", "use_auth")),
     ("apps/api/app/notes/cache.py", _stack_with("fastapi", "use_cache")),
     ("apps/api/app/error_tracking.py", _stack_with("fastapi", "use_sentry")),
+    # The Next.js front end: a pnpm project of its own, whatever the API's stack.
+    *(
+        (path, _web("nextjs"))
+        for path in (
+            "apps/web/package.json",
+            "apps/web/pnpm-lock.yaml",
+            "apps/web/pnpm-workspace.yaml",
+            "apps/web/Makefile",
+            "apps/web/Dockerfile",
+            "apps/web/.dockerignore",
+            "apps/web/next.config.ts",
+            "apps/web/src/app/page.tsx",
+            "apps/web/src/app/health/route.ts",
+            "apps/web/src/instrumentation.ts",
+        )
+    ),
+    ("apps/web", _web("nextjs")),
     # Partials are included by other templates, never copied.
     ("_partials/env.example", lambda _: False),
 ]
