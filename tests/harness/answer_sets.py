@@ -23,8 +23,15 @@ COMMON_ANSWERS: dict[str, Any] = {
 }
 
 # The two ends of what changes the API's behaviour: every toggle on, every toggle off.
+# The web front end comes with every feature: its make targets then run in each stack's
+# project, and tests/runtime/test_web_frontend.py starts it.
 ANSWER_SETS: dict[str, dict[str, Any]] = {
-    "all-features": {"use_auth": True, "use_cache": True, "use_sentry": True},
+    "all-features": {
+        "use_auth": True,
+        "use_cache": True,
+        "use_sentry": True,
+        "web_frontend": "nextjs",
+    },
     "no-features": {"use_auth": False, "use_cache": False, "use_sentry": False},
 }
 
@@ -44,6 +51,10 @@ class RuntimeCase:
     @property
     def use_auth(self) -> bool:
         return bool(self.answers["use_auth"])
+
+    @property
+    def has_web(self) -> bool:
+        return bool(self.answers["web_frontend"] == "nextjs")
 
 
 def runtime_cases() -> list[RuntimeCase]:

@@ -59,6 +59,22 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
 
 
 class ApiProcess:
+    """A server of the generated project, launched with `make TARGET` in its root.
+
+    The class attributes say which server: a subclass runs another one (the web front end)
+    with the same lifecycle, logs and signals.
+    """
+
+    what = "the API"
+    make_target = "start"
+    # The settings naming the address it listens on.
+    host_setting = "HOST"
+    port_setting = "PORT"
+    base_path = "/api/v1"
+    # Answers 200 once the server serves, and while it is alive.
+    ready_path = "/api/v1/health/ready"
+    live_path = "/api/v1/health"
+
     def __init__(
         self,
         project: GeneratedProject,
@@ -68,10 +84,12 @@ class ApiProcess:
         self.project = project
         self.settings = settings
         # A configuration test may pass a deliberately broken PORT.
-        self.port = int(settings["PORT"]) if settings["PORT"].isdigit() else 0
-        self.host = settings["HOST"] if settings["HOST"] != "0.0.0.0" else "127.0.0.1"
+        port = settings[self.port_setting]
+        self.port = int(port) if port.isdigit() else 0
+        host = settings[self.host_setting]
+        self.host = host if host != "0.0.0.0" else "127.0.0.1"
         self.origin = f"http://{self.host}:{self.port}"
-        self.base_url = f"{self.origin}/api/v1"
+        self.base_url = f"{self.origin}{self.base_path}"
         logdir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = logdir / "stdout.log"
         self.stderr_path = logdir / "stderr.log"
@@ -93,12 +111,16 @@ class ApiProcess:
 
     # ----------------------------------------------------------------------- lifecycle
 
-    def spawn(self) -> None:
-        """Launch `make start` without waiting; its own session, so cleanup reaches all."""
+    def prepare(self) -> None:
+        """What the server needs running before it starts (the API: Redis)."""
         self.project.redis.start()
+
+    def spawn(self) -> None:
+        """Launch `make TARGET` without waiting; its own session, so cleanup reaches all."""
+        self.prepare()
         with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
             self.launcher = subprocess.Popen(
-                ["make", "--no-print-directory", "--silent", "start"],
+                ["make", "--no-print-directory", "--silent", self.make_target],
                 cwd=self.project.path,
                 env=toolchain_env(self.settings),
                 stdout=out,
@@ -123,9 +145,9 @@ class ApiProcess:
         last = "no answer"
         while time.monotonic() < deadline:
             if not self.alive:
-                raise RuntimeError(f"the API exited before it was ready\n{self.output_tail()}")
+                raise RuntimeError(f"{self.what} exited before it was ready\n{self.output_tail()}")
             try:
-                response = httpx.get(f"{self.base_url}/health/ready", timeout=2)
+                response = httpx.get(f"{self.origin}{self.ready_path}", timeout=2)
                 if response.status_code == 200:
                     return
                 last = f"{response.status_code} {response.text[:300]}"
@@ -133,12 +155,12 @@ class ApiProcess:
                 last = repr(error)
             time.sleep(0.02)  # fine-grained: the benchmark reports time to ready
         raise RuntimeError(
-            f"the API was not ready after {timeout}s (last: {last})\n{self.output_tail()}"
+            f"{self.what} was not ready after {timeout}s (last: {last})\n{self.output_tail()}"
         )
 
     def server_pid(self, timeout: float = 10) -> int:
         """The process that listens on the port (node or uvicorn), not make or pnpm."""
-        assert self.launcher is not None, "the API was never started"
+        assert self.launcher is not None, f"{self.what} was never started"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pid = listening_pid(self.launcher.pid, self.port)
@@ -188,7 +210,7 @@ class ApiProcess:
 
     def answers(self) -> bool:
         try:
-            return httpx.get(f"{self.base_url}/health", timeout=2).status_code == 200
+            return httpx.get(f"{self.origin}{self.live_path}", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -222,4 +244,4 @@ class ApiProcess:
     def output_tail(self, lines: int = 40) -> str:
         out = "\n".join(self.stdout_lines()[-lines:])
         err = "\n".join(self.stderr_path.read_text(errors="replace").splitlines()[-lines:])
-        return f"--- API stdout (tail) ---\n{out}\n--- API stderr (tail) ---\n{err}"
+        return f"--- {self.what}: stdout (tail) ---\n{out}\n--- stderr (tail) ---\n{err}"

@@ -1,0 +1,164 @@
+"""The built web front end, run as its image runs it (the standalone server.js, started by
+`make web-start`), for each answer set with `web_frontend: nextjs`: its health endpoint, the
+home page rendered on the server with the API's status, and a graceful SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
+from tests.harness.ports import free_ports
+from tests.harness.project import GeneratedProject
+from tests.harness.session import runtime_session
+from tests.harness.web_process import WebProcess
+
+WEB_CASES = [case for case in RUNTIME_CASES if case.has_web]
+SHUTDOWN_DELAY_MS = 1500
+
+
+@pytest.fixture(scope="module", params=WEB_CASES, ids=lambda case: case.id)
+def web_project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> GeneratedProject:
+    case: RuntimeCase = request.param
+    project = runtime_session(request.config, tmp_path_factory).project(case)
+    project.require("build")
+    return project
+
+
+@pytest.fixture(scope="module")
+def api_port() -> int:
+    """A port the web front end's API_URL names; nothing listens there unless a test starts
+    a stand-in API on it."""
+    (port,) = free_ports(1)
+    return port
+
+
+@pytest.fixture(scope="module")
+def web(web_project: GeneratedProject, api_port: int) -> Iterator[WebProcess]:
+    server = WebProcess.for_web_project(web_project, f"http://127.0.0.1:{api_port}")
+    server.start()
+    yield server
+    server.stop()
+
+
+def app_name(project: GeneratedProject) -> str:
+    """APP_NAME from the project's .env, which `make web-start` passes to the server."""
+    match = re.search(r"^APP_NAME=(.+)$", (project.path / ".env").read_text(), re.MULTILINE)
+    assert match, "APP_NAME missing from .env"
+    return match.group(1)
+
+
+class StandInApi:
+    """Answers GET /api/v1/health with a chosen status, on the port API_URL names."""
+
+    def __init__(self, port: int, status: int) -> None:
+        answer = status
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                code = answer if self.path == "/api/v1/health" else 404
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"status":"ok"}' if code == 200 else b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # the test's output stays readable
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StandInApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def api_state(page: str) -> str:
+    match = re.search(r'data-state="([^"]+)"', page)
+    assert match, f"no API status on the page:\n{page[-2000:]}"
+    return match.group(1)
+
+
+def test_runs_the_standalone_server_as_the_image_does(web: WebProcess) -> None:
+    # `node server.js` in the standalone folder (Next.js retitles the process, so its
+    # command line no longer says so: its executable and folder do).
+    process = Path(f"/proc/{web.server_pid()}")
+    assert (process / "exe").resolve().name == "node"
+    standalone = web.project.path / "apps/web/.next/standalone"
+    assert (process / "cwd").resolve() == standalone.resolve()
+    assert (standalone / "server.js").is_file()
+
+
+def test_health_answers_ok(web: WebProcess) -> None:
+    response = httpx.get(f"{web.origin}/health", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["cache-control"] == "no-store"
+    assert "x-powered-by" not in response.headers
+
+
+def test_home_page_names_the_project_and_the_unreachable_api(web: WebProcess) -> None:
+    started = time.monotonic()
+    response = httpx.get(f"{web.origin}/", timeout=10)
+    assert response.status_code == 200, response.text[-2000:]
+    assert response.headers["content-type"].startswith("text/html")
+    name = app_name(web.project)
+    assert f"<h1>{name}</h1>" in response.text
+    assert f"<title>{name}</title>" in response.text
+    assert api_state(response.text) == "unreachable"
+    # Refused at once: the page does not wait for the fetch timeout.
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "label"), [(200, "up", "up"), (503, "down", "down (HTTP 503)")]
+)
+def test_home_page_asks_the_api_on_every_request(
+    web: WebProcess, api_port: int, status: int, state: str, label: str
+) -> None:
+    with StandInApi(api_port, status):
+        page = httpx.get(f"{web.origin}/", timeout=10).text
+    assert api_state(page) == state
+    assert f">{label}</strong>" in page
+    # Nothing cached: with the stand-in gone, the API is unreachable again.
+    assert api_state(httpx.get(f"{web.origin}/", timeout=10).text) == "unreachable"
+
+
+def test_sigterm_turns_health_503_keeps_serving_then_exits_0(
+    web_project: GeneratedProject, api_port: int
+) -> None:
+    server = WebProcess.for_web_project(
+        web_project,
+        f"http://127.0.0.1:{api_port}",
+        name="web-shutdown",
+        SHUTDOWN_DELAY_MS=str(SHUTDOWN_DELAY_MS),
+    )
+    server.start()
+    try:
+        server.send_sigterm()
+        signalled = time.monotonic()
+        health = httpx.get(f"{server.origin}/health", timeout=2)
+        assert health.status_code == 503
+        assert health.json() == {"status": "shutting down"}
+        # Still serving during the delay, so requests Traefik routes meanwhile succeed.
+        assert httpx.get(f"{server.origin}/", timeout=5).status_code == 200
+        code = server.wait_exit(timeout=30)
+        waited = time.monotonic() - signalled
+    finally:
+        server.stop(timeout=5)
+    assert code == 0, server.output_tail()
+    assert waited >= SHUTDOWN_DELAY_MS / 1000 - 0.3, f"exited after {waited:.2f}s"
+    assert "SIGTERM received" in server.stdout_path.read_text()
