@@ -91,23 +91,39 @@ def stack(
 @pytest.fixture(scope="session")
 def issued_certificate(stack: EdgeStack, acme_ca: AcmeCa) -> dict[str, object]:
     """The API host's certificate once Traefik has it from the CA, verified against its roots."""
+    return issued_certificate_for(stack, acme_ca, stack.api_host)
+
+
+@pytest.fixture(scope="session")
+def web_host(stack: EdgeStack) -> str:
+    assert stack.web_host, "the docker layer's projects have a web front end (stacks.py)"
+    return stack.web_host
+
+
+@pytest.fixture(scope="session")
+def web_certificate(stack: EdgeStack, acme_ca: AcmeCa, web_host: str) -> dict[str, object]:
+    """The web front end's certificate, issued for its own host."""
+    return issued_certificate_for(stack, acme_ca, web_host)
+
+
+def issued_certificate_for(stack: EdgeStack, acme_ca: AcmeCa, host: str) -> dict[str, object]:
     context = ssl.create_default_context(cadata=acme_ca.issuing_roots_pem())
     deadline = time.monotonic() + 120
     last_error: Exception | None = None
-    with timed("certificate issuance by the local ACME CA"):
+    with timed(f"certificate issuance for {host} by the local ACME CA"):
         while time.monotonic() < deadline:
             try:
-                return peer_certificate(context, stack)
+                return peer_certificate(context, stack, host)
             except (ssl.SSLError, OSError) as error:
                 last_error = error
                 time.sleep(1)
-    raise AssertionError(f"no valid certificate for {stack.api_host}: {last_error}")
+    raise AssertionError(f"no valid certificate for {host}: {last_error}")
 
 
-def peer_certificate(context: ssl.SSLContext, stack: EdgeStack) -> dict[str, object]:
+def peer_certificate(context: ssl.SSLContext, stack: EdgeStack, host: str) -> dict[str, object]:
     with (
         socket.create_connection(("127.0.0.1", stack.https_port), timeout=5) as raw,
-        context.wrap_socket(raw, server_hostname=stack.api_host) as tls,
+        context.wrap_socket(raw, server_hostname=host) as tls,
     ):
         certificate = tls.getpeercert()
         assert certificate is not None

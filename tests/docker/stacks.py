@@ -48,6 +48,9 @@ def answers(project_name: str, api_stack: str) -> dict[str, Any]:
         "api_stack": api_stack,
         "environments": ["production"],
         "domain": "example.org",
+        # The web front end is the same for both stacks (tests/render checks it): its image
+        # builds once, later builds of the same context come from Docker's cache.
+        "web_frontend": "nextjs",
     }
 
 

@@ -8,10 +8,15 @@ import socket
 import subprocess
 
 from tests.docker.acme_ca import AcmeCa
-from tests.docker.edge_stack import EdgeStack
+from tests.docker.edge_stack import ENVIRONMENT, EdgeStack, env_file_values
 from tests.docker.engine import container_logs, docker
 from tests.docker.http_client import http_get, https_get
 from tests.docker.stacks import ApiStack
+from tests.docker.test_images import WEB_USER
+
+# The home page's API status once its server-side call to http://api:<port> succeeded
+# (apps/web/src/app/page.tsx marks the state in a data attribute).
+WEB_API_REACHED = 'data-state="up"'
 
 
 def test_certificate_for_the_api_host_comes_from_the_acme_ca(
@@ -99,7 +104,7 @@ def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) ->
 
 
 def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack) -> None:
-    for service in ("api", "migrate", "postgres", "redis", "socket-proxy"):
+    for service in ("api", "web", "migrate", "postgres", "redis", "socket-proxy"):
         assert docker("port", stack.compose.container_id(service)).strip() == "", service
     published = docker("port", stack.compose.container_id("traefik")).split()
     assert {line for line in published if ":" in line} == {
@@ -108,11 +113,22 @@ def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack
     }
 
 
-def test_api_process_runs_as_a_non_root_user(stack: EdgeStack, api_stack: ApiStack) -> None:
-    pid = docker("inspect", "--format", "{{.State.Pid}}", stack.compose.container_id("api"))
+def process_uids(stack: EdgeStack, service: str) -> set[str]:
+    """Real, effective, saved and file-system uids of the service's main process."""
+    pid = docker("inspect", "--format", "{{.State.Pid}}", stack.compose.container_id(service))
     with open(f"/proc/{pid.strip()}/status") as status:
-        uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
-    assert set(uids) == {api_stack.uid}
+        return set(next(line for line in status if line.startswith("Uid:")).split()[1:])
+
+
+def test_api_process_runs_as_a_non_root_user(stack: EdgeStack, api_stack: ApiStack) -> None:
+    uids = process_uids(stack, "api")
+    assert uids == {api_stack.uid}
+    assert "0" not in uids
+
+
+def test_web_process_runs_as_a_non_root_user(stack: EdgeStack) -> None:
+    uids = process_uids(stack, "web")
+    assert uids == {WEB_USER.split(":")[0]}
     assert "0" not in uids
 
 
@@ -138,3 +154,61 @@ def test_api_container_cannot_reach_the_docker_api(stack: EdgeStack, api_stack: 
     # network, answers it.
     control = api_stack.connect_probe("http://traefik:8080/ping")
     assert docker("exec", api, *control).strip() == "reachable"
+
+
+def test_certificate_for_the_web_host_comes_from_the_acme_ca(
+    web_certificate: dict[str, object], web_host: str
+) -> None:
+    alt_names = web_certificate["subjectAltName"]
+    assert isinstance(alt_names, tuple)
+    assert [value for kind, value in alt_names if kind == "DNS"] == [web_host]
+    assert "Pebble" in json.dumps(web_certificate["issuer"])
+
+
+def test_web_http_redirects_to_https(stack: EdgeStack, web_host: str) -> None:
+    response = http_get(stack, "/health", host=web_host)
+    assert response.status_code in {301, 308}
+    assert response.headers["location"] == f"https://{web_host}/health"
+
+
+def test_web_answers_over_https_with_security_headers(
+    stack: EdgeStack, acme_ca: AcmeCa, web_host: str, web_certificate: object
+) -> None:
+    response = https_get(stack, "/health", acme_ca.issuing_roots_pem(), host=web_host)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok"}
+    headers = response.headers
+    assert "max-age=31536000" in headers["strict-transport-security"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert "x-powered-by" not in headers
+
+
+def test_web_home_page_shows_the_api_reached_on_the_server_network(
+    stack: EdgeStack, acme_ca: AcmeCa, web_host: str, web_certificate: object
+) -> None:
+    """The page is rendered on the server, which calls the API at http://api:<port>."""
+    response = https_get(stack, "/", acme_ca.issuing_roots_pem(), host=web_host)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert WEB_API_REACHED in response.text, response.text[-2000:]
+
+
+def tcp_probe(host: str, port: int) -> list[str]:
+    """A node command, run in a container, printing whether host:port accepts a connection."""
+    script = (
+        f"const s = require('net').connect({port}, '{host}');"
+        "s.setTimeout(3000, () => { console.log('unreachable'); process.exit(0); });"
+        "s.on('connect', () => { console.log('reachable'); process.exit(0); });"
+        "s.on('error', () => { console.log('unreachable'); process.exit(0); });"
+    )
+    return ["node", "-e", script]
+
+
+def test_web_container_reaches_the_api_but_not_the_data_stores(stack: EdgeStack) -> None:
+    web = stack.compose.container_id("web")
+    for service, port in (("postgres", 5432), ("redis", 6379), ("socket-proxy", 2375)):
+        assert docker("exec", web, *tcp_probe(service, port)).strip() == "unreachable", service
+    # The probe can tell: the API, on the shared edge network, accepts the connection.
+    api_port = int(env_file_values(stack.project / "env" / f"{ENVIRONMENT}.env")["PORT"])
+    assert docker("exec", web, *tcp_probe("api", api_port)).strip() == "reachable"

@@ -71,35 +71,38 @@ def networks_of(config: dict[str, Any], service: str) -> set[str]:
     return set(config["services"][service].get("networks") or {})
 
 
-def scrape_targets(project: Path) -> list[str]:
-    """host:port of every static target, and where relabelling sends the probes."""
+def scrape_targets(project: Path) -> list[tuple[str, str]]:
+    """(who connects, host:port) for every static target: Prometheus scrapes plain targets
+    itself; a probe job's targets are reached by the exporter relabelling sends it to."""
     prometheus = load_yaml(prometheus_dir(project) / "prometheus.yml")
     targets = []
     for job in prometheus["scrape_configs"]:
+        prober = "prometheus"
+        for rule in job.get("relabel_configs", []):
+            if rule.get("target_label") == "__address__":
+                targets.append(("prometheus", rule["replacement"]))
+                prober = rule["replacement"].split(":")[0]
         for static in job.get("static_configs", []):
             for target in static["targets"]:
                 url = urlparse(target if "://" in target else f"scrape://{target}")
-                targets.append(f"{url.hostname}:{url.port}")
-        for rule in job.get("relabel_configs", []):
-            if rule.get("target_label") == "__address__":
-                targets.append(rule["replacement"])
+                targets.append((prober, f"{url.hostname}:{url.port}"))
     for manager in prometheus["alerting"]["alertmanagers"]:
-        targets += manager["static_configs"][0]["targets"]
+        targets += [("prometheus", target) for target in manager["static_configs"][0]["targets"]]
     return targets
 
 
-def test_prometheus_shares_a_network_with_every_target(
+def test_prometheus_and_probes_share_a_network_with_every_target(
     monitored_project: Path, merged: dict[str, Any]
 ) -> None:
     problems = []
-    for target in scrape_targets(monitored_project):
+    for client, target in scrape_targets(monitored_project):
         host = target.split(":")[0]
         if host == "localhost":
             continue
         if host not in merged["services"]:
             problems.append(f"{target}: no service {host}")
-        elif not networks_of(merged, host) & networks_of(merged, "prometheus"):
-            problems.append(f"{target}: {host} shares no network with prometheus")
+        elif not networks_of(merged, host) & networks_of(merged, client):
+            problems.append(f"{target}: {host} shares no network with {client}")
     assert not problems, "\n".join(problems)
 
 
