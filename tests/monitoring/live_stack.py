@@ -1,7 +1,8 @@
 """The monitoring stack of a generated project, run for real on loopback.
 
 Prometheus (with the project's rules), Alertmanager (with its rendered config), and the
-targets this machine can run: the generated API (built and started by the runtime harness),
+targets this machine can run: the generated API and, when the project has one, its web front
+end (built and started by the runtime harness),
 node-exporter with the backup scripts' textfile metrics, postgres-exporter against the
 services' PostgreSQL, redis-exporter against a Redis of its own, blackbox-exporter probing the
 API's readiness. Targets that cannot run here (cAdvisor, Traefik) are left out of the
@@ -35,9 +36,12 @@ NOT_RUNNING_HERE = {
 
 
 class LiveStack:
-    def __init__(self, project: Path, api: ApiProcess, workdir: Path) -> None:
+    def __init__(
+        self, project: Path, api: ApiProcess, workdir: Path, web: ApiProcess | None = None
+    ) -> None:
         self.project = project
         self.api = api
+        self.web = web
         self.workdir = workdir
         self.logs = workdir / "logs"
         self.textfile_dir = workdir / "textfile"
@@ -165,6 +169,8 @@ class LiveStack:
             "localhost:9090": own_address,
             f"api:{_api_port(self.project)}": f"127.0.0.1:{port}",
         }
+        if self.web is not None:
+            found[f"web:{_web_port(self.project)}"] = f"127.0.0.1:{self.web.port}"
         service_ports = {
             "node-exporter": 9100,
             "postgres-exporter": 9187,
@@ -249,3 +255,15 @@ def _api_port(project: Path) -> int:
     config = load_yaml(prometheus_dir(project) / "prometheus.yml")
     api_job = next(job for job in config["scrape_configs"] if job["job_name"] == "api")
     return int(api_job["static_configs"][0]["targets"][0].split(":")[1])
+
+
+def _web_port(project: Path) -> int:
+    """The web front end's port, from its probe target (http://web:PORT/health)."""
+    config = load_yaml(prometheus_dir(project) / "prometheus.yml")
+    job = next(job for job in config["scrape_configs"] if job["job_name"] == "web-health")
+    target = str(job["static_configs"][0]["targets"][0])
+    return int(target.split("//", 1)[1].split("/", 1)[0].split(":")[1])
+
+
+def has_web_front_end(project: Path) -> bool:
+    return (prometheus_dir(project) / "rules" / "web.yml").exists()

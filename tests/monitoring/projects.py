@@ -1,9 +1,10 @@
 """The generated projects the monitoring layer checks: monitoring on, with and without backups.
 
 Two answer sets cover every file the monitoring feature renders (backups add a rule file,
-its tests, a dashboard and a runbook); both stacks render the same monitoring files apart
-from the API port, so one of each keeps the port honest (the live test scrapes each stack's
-API with the config rendered for that stack).
+its tests, a dashboard and a runbook; the web front end a rule file, its tests and a
+runbook); both stacks render the same monitoring files apart from the API port, so one of
+each keeps the port honest (the live test scrapes each stack's API with the config rendered
+for that stack).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ MONITORING_ANSWER_SETS: dict[str, dict[str, Any]] = {
         "use_monitoring": True,
         "use_backups": True,
         "backup_target": "s3",
+        # Adds the web front end's probe, alert rule, tests and runbook.
+        "web_frontend": "nextjs",
     },
     "without-backups": {
         "project_name": "Monitored Api",

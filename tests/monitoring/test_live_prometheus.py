@@ -20,7 +20,8 @@ import pytest
 from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.session import runtime_session
-from tests.monitoring.live_stack import NOT_RUNNING_HERE, LiveStack
+from tests.harness.web_process import WebProcess
+from tests.monitoring.live_stack import NOT_RUNNING_HERE, LiveStack, has_web_front_end
 from tests.monitoring.projects import (
     MONITORING_ANSWER_SETS,
     alert_rules,
@@ -91,6 +92,27 @@ def api(
 
 
 @pytest.fixture(scope="module")
+def web(
+    case: RuntimeCase,
+    monitored: Path,
+    api: ApiProcess,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WebProcess | None]:
+    """The runtime project's built web front end, calling the API above, when the monitored
+    project probes one (its WebDown rule must then see it up)."""
+    if not has_web_front_end(monitored):
+        yield None
+        return
+    project = runtime_session(request.config, tmp_path_factory).project(case)
+    assert case.has_web, f"{case.id} has no web front end to probe"
+    web = WebProcess.for_web_project(project, f"http://127.0.0.1:{api.port}", "web-monitoring")
+    web.start()
+    yield web
+    web.stop()
+
+
+@pytest.fixture(scope="module")
 def heartbeat(case: RuntimeCase) -> Iterator[WebhookReceiver]:
     """A receiver per stack, so each run's Alertmanager must deliver on its own."""
     with WebhookReceiver() as receiver:
@@ -101,10 +123,11 @@ def heartbeat(case: RuntimeCase) -> Iterator[WebhookReceiver]:
 def live(
     monitored: Path,
     api: ApiProcess,
+    web: WebProcess | None,
     heartbeat: WebhookReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveStack]:
-    stack = LiveStack(monitored, api, tmp_path_factory.mktemp("live-monitoring"))
+    stack = LiveStack(monitored, api, tmp_path_factory.mktemp("live-monitoring"), web)
     try:
         stack.start(heartbeat.url)
         # rate() needs a scrape before the traffic: the API's request series appear with the
