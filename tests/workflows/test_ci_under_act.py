@@ -28,6 +28,9 @@ from tests.workflows.act import (
 )
 
 STACKS = ("nestjs", "fastapi")
+# The FastAPI project has the Next.js front end: its CI must then set up Node.js and pnpm,
+# which the NestJS project's CI does anyway.
+EXTRA_ANSWERS = {"fastapi": {"web_frontend": "nextjs"}}
 ACT_TIMEOUT = 1500.0
 # This machine's corepack cannot verify the registry's current signing keys (see DESIGN.md).
 HOST_ENV = {"COREPACK_INTEGRITY_KEYS": "0"}
@@ -37,11 +40,13 @@ HOST_ENV = {"COREPACK_INTEGRITY_KEYS": "0"}
 def ci_project(
     request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """A project from the defaults (every feature on) for one stack, committed on main as a
-    repository on GitHub would be: act reads the commit and branch for the `github` context."""
+    """A project from the defaults (every feature on, see EXTRA_ANSWERS) for one stack,
+    committed on main as a repository on GitHub would be: act reads the commit and branch
+    for the `github` context."""
     stack = str(request.param)
     project = tmp_path_factory.mktemp(f"act-{stack}") / "project"
-    render(template_repo, project, {"project_name": f"Act {stack}", "api_stack": stack})
+    answers = {"project_name": f"Act {stack}", "api_stack": stack, **EXTRA_ANSWERS.get(stack, {})}
+    render(template_repo, project, answers)
     git = ["git", "-c", "user.name=act", "-c", "user.email=act@example.invalid"]
     commands = [
         ["init", "--quiet", "--initial-branch=main"],
