@@ -215,8 +215,10 @@ def ask_git_once() -> None:
     if sync is None or getattr(sync, "asks_git_once", False):
         return
 
+    # Arguments pass through untouched: only `self` is read, so a copier that changes the
+    # method's parameters still works (the method only ever acts when fileMode is false).
     @functools.wraps(sync)
-    def sync_once(self: Any, dst_relpath: Any, src_mode: int) -> None:
+    def sync_once(self: Any, *args: Any, **kwargs: Any) -> None:
         root = self.subproject.local_abspath
         settings = self.__dict__.setdefault("_shipshape_file_mode", {})
         if root not in settings:
@@ -226,7 +228,7 @@ def ask_git_once() -> None:
             except ProcessExecutionError:
                 settings[root] = None  # not a repository, or unset: copier's method returns
         if settings[root] == "false":
-            sync(self, dst_relpath, src_mode)
+            sync(self, *args, **kwargs)
 
     sync_once.asks_git_once = True  # type: ignore[attr-defined]
     Worker._sync_git_index_executable_bit = sync_once  # type: ignore[method-assign]
