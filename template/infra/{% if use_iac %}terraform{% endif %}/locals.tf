@@ -1,0 +1,20 @@
+locals {
+  # One server per environment, and every name says which: my-service-production.
+  name = "${var.project}-${var.environment}"
+
+  # On every resource, so the Cloud Console and `hcloud ... -l` can filter by them.
+  labels = {
+    project     = var.project
+    environment = var.environment
+    managed-by  = "terraform"
+  }
+
+  # The project's checkout on the server: scripts/deploy runs there (deploy.yml's DEPLOY_PATH).
+  deploy_path = "/srv/${var.project}"
+
+  # Docker's apt repository for each image this configuration supports.
+  docker_apt = {
+    "debian-12"    = { distribution = "debian", suite = "bookworm" }
+    "ubuntu-24.04" = { distribution = "ubuntu", suite = "noble" }
+  }
+}
