@@ -192,6 +192,10 @@ def test_web_home_page_shows_the_api_reached_on_the_server_network(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert WEB_API_REACHED in response.text, response.text[-2000:]
+    # The page's own policy (apps/web/src/proxy.ts) reaches the browser through Traefik.
+    policy = response.headers["content-security-policy"]
+    assert "'nonce-" in policy
+    assert "'unsafe-inline'" not in policy
 
 
 def tcp_probe(host: str, port: int) -> list[str]:

@@ -123,6 +123,28 @@ def test_home_page_names_the_project_and_the_unreachable_api(web: WebProcess) ->
     assert time.monotonic() - started < 2
 
 
+def script_nonce(response: httpx.Response) -> str:
+    """The nonce the page's Content-Security-Policy allows scripts with."""
+    policy = response.headers["content-security-policy"]
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
+    assert "'unsafe-inline'" not in script_src
+    match = re.search(r"'nonce-([A-Za-z0-9+/=]+)'", script_src)
+    assert match, policy
+    return match.group(1)
+
+
+def test_home_page_lets_only_its_own_scripts_run(web: WebProcess) -> None:
+    """A per-request nonce in the policy, on every script Next.js renders: an injected
+    `<script>` without it would not run."""
+    first = httpx.get(f"{web.origin}/", timeout=10)
+    nonce = script_nonce(first)
+    scripts = re.findall(r"<script\b[^>]*>", first.text)
+    assert scripts, first.text[-2000:]
+    assert [tag for tag in scripts if f'nonce="{nonce}"' not in tag] == []
+    assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
+    assert script_nonce(httpx.get(f"{web.origin}/", timeout=10)) != nonce
+
+
 @pytest.mark.parametrize(
     ("status", "state", "label"), [(200, "up", "up"), (503, "down", "down (HTTP 503)")]
 )

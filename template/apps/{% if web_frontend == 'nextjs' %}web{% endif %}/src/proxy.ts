@@ -1,0 +1,32 @@
+import { type NextRequest, NextResponse } from 'next/server';
+import { contentSecurityPolicy, newNonce } from './lib/content-security-policy';
+
+/**
+ * Runs before every page: a fresh nonce and the policy naming it. The policy goes on the
+ * request too, where Next.js reads the nonce for the scripts it renders, and on the response,
+ * where the browser enforces it. Pages are rendered per request anyway (page.tsx).
+ */
+export function proxy(request: NextRequest): NextResponse {
+  const nonce = newNonce();
+  const policy = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('x-nonce', nonce);
+  requestHeaders.set('Content-Security-Policy', policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set('Content-Security-Policy', policy);
+  return response;
+}
+
+export const config = {
+  // Pages only: not the static files (their URLs are in the page's policy already), not
+  // /health, and not prefetches (their responses are not documents).
+  matcher: [
+    {
+      source: '/((?!_next/static|_next/image|favicon.ico|robots.txt|health).*)',
+      missing: [
+        { type: 'header', key: 'next-router-prefetch' },
+        { type: 'header', key: 'purpose', value: 'prefetch' },
+      ],
+    },
+  ],
+};
