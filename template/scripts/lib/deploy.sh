@@ -185,7 +185,7 @@ start_stack() {
 # A new container of every released service beside the running ones; RETIRING lists the
 # running ones, to stop once the new ones are live.
 start_beside_running() {
-  local action=$1 tag=$2 service running new scale=()
+  local action=$1 tag=$2 service running fresh started=true missing=() scale=()
   RETIRING=()
   for service in "${RELEASED_SERVICES[@]}"; do
     mapfile -t running < <(running_containers "$service")
@@ -194,24 +194,17 @@ start_beside_running() {
   done
   echo "starting $tag beside ${#RETIRING[@]} running container(s)"
   # --no-recreate: compose would otherwise replace the old containers (the downtime we avoid).
-  if ! server_compose up --detach --no-deps --no-recreate "${scale[@]}" "${RELEASED_SERVICES[@]}"; then
-    FAILURE="docker compose could not start the new containers"
-    mapfile -t NEW_CONTAINERS < <(new_containers)
-    fail_release "$action" "$tag"
-  fi
-  mapfile -t NEW_CONTAINERS < <(new_containers)
+  server_compose up --detach --no-deps --no-recreate "${scale[@]}" "${RELEASED_SERVICES[@]}" ||
+    started=false
+  # What compose did start, even when it failed halfway: removed again on failure.
+  NEW_CONTAINERS=()
   for service in "${RELEASED_SERVICES[@]}"; do
-    new=$(printf '%s\n' "${NEW_CONTAINERS[@]}" | grep -xF -f <(running_containers "$service") | head -n 1 || true)
-    [[ -n $new ]] || { FAILURE="compose started no new $service container"; fail_release "$action" "$tag"; }
+    mapfile -t fresh < <(running_containers "$service" | grep -vxF -f <(printf '%s\n' "${RETIRING[@]}") || true)
+    ((${#fresh[@]})) || missing+=("$service")
+    NEW_CONTAINERS+=("${fresh[@]}")
   done
-}
-
-# Running containers of the released services that were not running before this release.
-new_containers() {
-  local service
-  for service in "${RELEASED_SERVICES[@]}"; do
-    running_containers "$service"
-  done | grep -vxF -f <(printf '%s\n' "${RETIRING[@]}") || true
+  $started || { FAILURE="docker compose could not start the new containers"; fail_release "$action" "$tag"; }
+  ((${#missing[@]} == 0)) || { FAILURE="compose started no new ${missing[*]} container"; fail_release "$action" "$tag"; }
 }
 
 # release ACTION TAG: ACTION is deploy (runs migrations first) or rollback (does not: the
