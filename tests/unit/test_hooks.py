@@ -78,8 +78,8 @@ def test_each_template_checkout_uses_its_own_extension_code(tmp_path: Path) -> N
     assert outputs == ["api-api.acme.io", "gateway-api.acme.io"]
 
 
-def test_compiled_templates_are_reused_but_render_each_context() -> None:
-    env = Environment(loader=FileSystemLoader(str(ROOT)), extensions=[TemplateExtensionLoader])
+def cache_counting_compiles(env: Environment) -> list[str]:
+    """Add CompiledTemplateCache to `env`; the list fills with every source Jinja compiles."""
     compiled: list[str] = []
     compile_fresh = env.from_string
 
@@ -89,6 +89,12 @@ def test_compiled_templates_are_reused_but_render_each_context() -> None:
 
     env.from_string = counting  # type: ignore[method-assign]
     env.add_extension(f"{HOOKS}:CompiledTemplateCache")
+    return compiled
+
+
+def test_compiled_templates_are_reused_but_render_each_context() -> None:
+    env = Environment(loader=FileSystemLoader(str(ROOT)), extensions=[TemplateExtensionLoader])
+    compiled = cache_counting_compiles(env)
     source = "{% if stack == 'nestjs' %}api{% endif %}"
     outputs = [env.from_string(source).render(stack=stack) for stack in ("nestjs", "fastapi")]
     assert outputs == ["api", ""]
@@ -135,15 +141,7 @@ NOT_PLAIN_TEXT = ["{{ x }}", "{% if x %}y{% endif %}", "{# note #}z", "line\n", 
 def test_plain_text_renders_as_jinja_would_without_compiling(options: dict[str, Any]) -> None:
     reference = copier_environment(**options)
     env = copier_environment(**options)
-    compiled: list[str] = []
-    compile_fresh = env.from_string
-
-    def counting(source: Any, globals: Any = None, template_class: Any = None) -> Any:
-        compiled.append(source)
-        return compile_fresh(source, globals, template_class)
-
-    env.from_string = counting  # type: ignore[method-assign]
-    env.add_extension(f"{HOOKS}:CompiledTemplateCache")
+    compiled = cache_counting_compiles(env)
     for source in PLAIN_TEXT + NOT_PLAIN_TEXT:
         context = {"x": "X"}
         try:
