@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.harness.loopback_http import LoopbackHttpServer
 
-class WebhookReceiver:
+
+class WebhookReceiver(LoopbackHttpServer):
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
         received = self.payloads
@@ -23,17 +24,8 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:  # keep pytest output clean
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/hook"
 
     def alert_names(self) -> set[str]:
         return {

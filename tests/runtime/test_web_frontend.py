@@ -5,16 +5,16 @@ home page rendered on the server with the API's status, and a graceful SIGTERM."
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
+from tests.harness.loopback_http import LoopbackHttpServer
 from tests.harness.ports import free_ports
 from tests.harness.project import GeneratedProject
 from tests.harness.session import runtime_session
@@ -57,7 +57,7 @@ def app_name(project: GeneratedProject) -> str:
     return match.group(1)
 
 
-class StandInApi:
+class StandInApi(LoopbackHttpServer):
     """Answers GET /api/v1/health with a chosen status, on the port API_URL names."""
 
     def __init__(self, port: int, status: int) -> None:
@@ -74,16 +74,7 @@ class StandInApi:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test's output stays readable
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StandInApi:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port)
 
 
 def api_state(page: str) -> str:
