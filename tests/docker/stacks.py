@@ -42,6 +42,12 @@ class ApiStack:
         return ["python", "-c", script]
 
 
+# The web front end's image, the same for every stack: Next.js' standalone server, as the
+# node user.
+WEB_USER = "1000:1000"
+WEB_COMMAND = ["node", "server.js"]
+
+
 def answers(project_name: str, api_stack: str) -> dict[str, Any]:
     return {
         "project_name": project_name,

@@ -11,8 +11,7 @@ from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import ENVIRONMENT, EdgeStack, env_file_values
 from tests.docker.engine import container_logs, docker
 from tests.docker.http_client import http_get, https_get
-from tests.docker.stacks import ApiStack
-from tests.docker.test_images import WEB_USER
+from tests.docker.stacks import WEB_USER, ApiStack
 
 # The home page's API status once its server-side call to http://api:<port> succeeded
 # (apps/web/src/app/page.tsx marks the state in a data attribute).

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from tests.docker.edge_stack import API_IMAGE, WEB_IMAGE, EdgeStack
 from tests.docker.engine import image_config, record_image_size
-from tests.docker.stacks import ApiStack
+from tests.docker.stacks import WEB_COMMAND, WEB_USER, ApiStack
 from tests.docker.standins import BASE_IMAGE
 
 # Images both stacks share are printed once per run.
 PRINTED: set[str] = set()
-# The web front end's image: Next.js' standalone server, as the node user.
-WEB_USER = "1000:1000"
-WEB_COMMAND = ["node", "server.js"]
 
 
 def test_print_image_sizes(stack: EdgeStack) -> None:

@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import yaml
@@ -261,8 +262,9 @@ def _web_port(project: Path) -> int:
     """The web front end's port, from its probe target (http://web:PORT/health)."""
     config = load_yaml(prometheus_dir(project) / "prometheus.yml")
     job = next(job for job in config["scrape_configs"] if job["job_name"] == "web-health")
-    target = str(job["static_configs"][0]["targets"][0])
-    return int(target.split("//", 1)[1].split("/", 1)[0].split(":")[1])
+    port = urlparse(str(job["static_configs"][0]["targets"][0])).port
+    assert port is not None, job
+    return port
 
 
 def has_web_front_end(project: Path) -> bool:
