@@ -1,9 +1,13 @@
-# shipshape: the template's own tasks. `make demo` and `make test` are all a fresh machine needs.
+# shipshape: the template's own tasks. `make demo` and `make test` are all a fresh machine needs:
+# demo only python3 >= 3.11, git and make; test installs the rest (scripts/bootstrap, as root).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 VENV := .venv/bin
+# copier for the demo, in a venv of this checkout (scripts/tool-env): no system package, the
+# system Python untouched.
+TOOLS := .cache/tools/bin
 DEMO_DIR ?= demo
 # Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
 PYTEST_ARGS ?=
@@ -16,16 +20,22 @@ help: ## List the targets
 bootstrap: ## Install every tool the tests need (idempotent)
 	bash scripts/bootstrap
 
-demo: bootstrap ## Generate a project from the defaults into ./demo (DEMO_DIR=...)
+demo: ## Generate a project from the defaults into ./demo (DEMO_DIR=...); needs python3, git, make
+	python3 scripts/tool-env demo
 	rm -rf "$(DEMO_DIR)"
 	# An absolute source path: a relative one would break `copier update` in the project.
-	$(VENV)/copier copy --trust --defaults --vcs-ref HEAD "$(CURDIR)" "$(DEMO_DIR)"
+	$(TOOLS)/copier copy --trust --defaults --vcs-ref HEAD "$(CURDIR)" "$(DEMO_DIR)"
 
-check: ## Lint and type-check the template's own Python
-	$(VENV)/ruff check extensions migrations tests benchmarks
-	$(VENV)/ruff format --check extensions migrations tests benchmarks
+# The template's own Python, wherever it lives: scripts/tool-env is Python without a .py suffix.
+PYTHON_SOURCES := extensions migrations tests benchmarks scripts/tool-env
+# The bash scripts, told apart from the Python ones by their shebang.
+SHELL_SCRIPTS = $(shell grep -l '^\#!/usr/bin/env bash' scripts/*) .ci/run
+
+check: ## Lint and type-check the template's own Python and shell scripts
+	$(VENV)/ruff check $(PYTHON_SOURCES)
+	$(VENV)/ruff format --check $(PYTHON_SOURCES)
 	$(VENV)/mypy
-	$(VENV)/shellcheck scripts/* .ci/run
+	$(VENV)/shellcheck $(SHELL_SCRIPTS)
 
 test: bootstrap check ## Run the whole test suite, starting and stopping the services it needs
 	bash scripts/services start all
