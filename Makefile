@@ -12,7 +12,7 @@ DEMO_DIR ?= demo
 # Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo check test test-layer benchmark clean release
+.PHONY: help bootstrap demo check test test-layer benchmark docs clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ demo: ## Generate a project from the defaults into ./demo (DEMO_DIR=...); needs 
 	$(TOOLS)/copier copy --trust --defaults --vcs-ref HEAD "$(CURDIR)" "$(DEMO_DIR)"
 
 # The template's own Python, wherever it lives: scripts/tool-env is Python without a .py suffix.
-PYTHON_SOURCES := extensions migrations tests benchmarks scripts/tool-env
+PYTHON_SOURCES := extensions migrations tests benchmarks scripts/tool-env docs/hooks
 # The bash scripts, told apart from the Python ones by their shebang.
 SHELL_SCRIPTS = $(shell grep -l '^\#!/usr/bin/env bash' scripts/*) .ci/run
 
@@ -48,6 +48,11 @@ test-layer: ## Run one layer without the set-up: make test-layer LAYER=render
 
 benchmark: bootstrap ## Print copy time (and, where built, API and backup benchmarks)
 	$(VENV)/python -m benchmarks.copy_time
+
+# Into .cache/site; `.venv/bin/mkdocs serve` previews while editing. NO_MKDOCS_2_WARNING hides
+# the end-of-life notice (May 2027) Material prints on every build, not a warning of the build.
+docs: ## Build the docs site (strict)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/mkdocs build --strict
 
 clean: ## Remove generated demo and caches
 	rm -rf "$(DEMO_DIR)" .pytest_cache .mypy_cache .ruff_cache
