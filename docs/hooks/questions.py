@@ -31,8 +31,9 @@ Every question `copier copy` asks, in the order it asks them. This page is gener
 
 Defaults written as `{{ ... }}` are Jinja expressions over the answers given before: copier
 shows the rendered value as the proposed answer. Answer any question without a prompt with
-`--data KEY=VALUE` (e.g. `copier copy --trust --data api_stack=fastapi ...`), change one later
-with `copier update --trust --data KEY=VALUE` ([Updating](updating.md)).
+`--data KEY=VALUE` (e.g. `copier copy --trust --data api_stack=fastapi ...`); change one later
+with `copier update --trust --defaults --data KEY=VALUE`
+([FAQ](faq.md#how-do-i-change-an-answer-later)).
 Names, hosts, image names, ports and compose projects are derived from these answers, never
 asked ([How it fits together](architecture.md#extensions-derived-values)); no question takes
 a secret.
