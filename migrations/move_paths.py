@@ -2,18 +2,21 @@
 
     move_paths.py TEMPLATE VERSION_FROM OLD NEW [OLD NEW ...]
 
-copier.yml runs it in the project after an update that crosses the release moving OLD to NEW
-(a file or a folder). By then copier has rendered NEW from the new version and deleted the
-template's files at OLD, edits and all: it removes every path the new version no longer has.
-The project's last commit still holds the team's copy, so for each file it had under OLD:
+copier.yml runs it in the project after every update; it acts when the update crosses the
+release moving OLD to NEW (a file or a folder): when the version the project came from
+(rendered again here from TEMPLATE at VERSION_FROM with the committed answers) still has OLD.
+It decides so itself, not through copier's `version:`, which a template cloned without tags
+cannot give (copier.yml says why). By then copier has rendered NEW from the new version and
+deleted the template's files at OLD, edits and all: it removes every path the new version no
+longer has. The project's last commit still holds the team's copy, so for each file it had
+under OLD:
 - a template file (copier deleted it) is merged three-way into NEW, as copier merges any
-  other file: the version the project was generated from (rendered again here from
-  TEMPLATE at VERSION_FROM with the committed answers) is the base, the team's copy and the
-  new version are the two sides. Edits stay; a line both changed gets conflict markers;
+  other file: the version the project was generated from is the base, the team's copy and
+  the new version are the two sides. Edits stay; a line both changed gets conflict markers;
 - a file the team added under a moved folder (copier never deletes those) moves to NEW.
 Nothing happens where the update rendered no NEW (e.g. the answer that produced it was
-turned off in the same update). Copier runs a migration once, when an update crosses its
-version; a second update does not run it again.
+turned off in the same update), nor once the project came from a version that has no OLD:
+a file the team puts at OLD after the move stays there through later updates.
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ def main(template: str, version_from: str, *pairs: str) -> None:
         previous = Path(scratch) / "previous"
         render_previous_version(template, version_from, previous)
         for old, new in moves:
-            move(old, new, found[old], previous)
+            # The version the project came from already had the new layout (or rendered
+            # nothing there, the feature being off then): this update crosses no move.
+            if (previous / old).exists():
+                move(old, new, found[old], previous)
 
 
 if __name__ == "__main__":

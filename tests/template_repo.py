@@ -14,7 +14,6 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-import yaml
 from packaging.version import Version
 
 from tests.paths import ROOT
@@ -27,7 +26,6 @@ GIT_IDENTITY = {
 }
 # Release commits, for clones that did not fetch tags: one "vX.Y.Z <commit>" per line.
 RELEASES_FILE = ROOT / "RELEASES"
-COPIER_YML = ROOT / "copier.yml"
 
 
 def git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -48,22 +46,13 @@ def releases() -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda item: Version(item[0]))
 
 
-def migration_versions() -> list[Version]:
-    """The version of every migration in copier.yml."""
-    config = yaml.safe_load(COPIER_YML.read_text())
-    return [Version(str(migration["version"])) for migration in config.get("_migrations", [])]
-
-
 def development_tag() -> str:
     """A version above every release, as copier refuses to update to an older one.
 
-    A migration names the release it ships in and copier runs it only when an update reaches
-    that version, so while one is pending the working tree stands for that release.
+    Migrations do not depend on it: they decide from the template itself whether an update
+    crosses them (copier.yml), so the working tree needs no release's version.
     """
     latest = Version(releases()[-1][0]) if releases() else Version("0.0.0")
-    pending = [version for version in migration_versions() if version > latest]
-    if pending:
-        return f"v{max(pending)}"
     return f"v{latest.major}.{latest.minor}.{latest.micro + 1}.dev0"
 
 
