@@ -40,7 +40,7 @@ check: ## Lint and type-check the template's own Python and shell scripts
 test: bootstrap check ## Run the whole test suite, starting and stopping the services it needs
 	bash scripts/services start all
 	trap 'bash scripts/services stop all' EXIT; \
-	$(VENV)/pytest $(PYTEST_ARGS)
+	$(VENV)/pytest --durations=30 $(PYTEST_ARGS)
 	$(VENV)/python -m benchmarks.copy_time
 
 test-layer: ## Run one layer without the set-up: make test-layer LAYER=render

@@ -27,6 +27,7 @@ LAYER_BY_FOLDER = {
     "monitoring": "runtime",
     "update": "update",
     "workflows": "workflows",
+    "fresh_machine": "fresh",
 }
 
 

@@ -18,7 +18,6 @@ from tests.paths import ROOT
 
 CACHE = ROOT / ".cache" / "docker"
 STANDINS = Path(__file__).parent / "standins"
-ROOTFS_TARBALL = CACHE / "bookworm-minbase.tar"
 ROOTFS_IMAGE = "shipshape-standin/bookworm-rootfs:minbase"
 BASE_IMAGE = "shipshape-standin/bookworm:base"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -48,26 +47,32 @@ def debian_mirror() -> str:
     return "http://deb.debian.org/debian"
 
 
-def rootfs_tarball() -> Path:
-    """A minimal bookworm root fs as a tarball, made once and cached."""
-    if ROOTFS_TARBALL.exists():
-        return ROOTFS_TARBALL
+def rootfs_tarball(suite: str = "bookworm", include: tuple[str, ...] = ()) -> Path:
+    """A minimal Debian root fs (with `include`d packages) as a tarball, made once and cached.
+
+    The stand-ins start from bare bookworm; the fresh-machine layer from a suite with only
+    the few packages a new user's machine is assumed to have.
+    """
+    name = "-".join([suite, "minbase", *include])
+    tarball = CACHE / f"{name}.tar"
+    if tarball.exists():
+        return tarball
     CACHE.mkdir(parents=True, exist_ok=True)
-    with (
-        timed("debootstrap --variant=minbase bookworm"),
-        tempfile.TemporaryDirectory(dir=CACHE) as scratch,
-    ):
+    command = ["debootstrap", "--variant=minbase"]
+    if include:
+        command.append(f"--include={','.join(include)}")
+    with timed(f"debootstrap of {name}"), tempfile.TemporaryDirectory(dir=CACHE) as scratch:
         rootfs = Path(scratch) / "rootfs"
-        run(["debootstrap", "--variant=minbase", "bookworm", str(rootfs), debian_mirror()])
+        run([*command, suite, str(rootfs), debian_mirror()])
         # Package lists and downloaded .debs are build leftovers, as in debian:bookworm-slim.
         for leftovers in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for path in (rootfs / leftovers).glob("*"):
                 if path.is_file():
                     path.unlink()
-        partial = ROOTFS_TARBALL.with_suffix(".partial")
+        partial = tarball.with_suffix(".partial")
         run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(partial), "."])
-        partial.rename(ROOTFS_TARBALL)
-    return ROOTFS_TARBALL
+        partial.rename(tarball)
+    return tarball
 
 
 def base_image() -> str:
