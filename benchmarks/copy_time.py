@@ -16,7 +16,10 @@ Method, so that the figures mean the same on a busy 2-core machine and in CI:
 
 Run from the repository root: `.venv/bin/python -m benchmarks.copy_time` (`make benchmark`).
 `--against REF` adds shipshape at an earlier commit, measured in the same rounds (before and
-after a change); `--ref REF` measures a commit instead of the working tree.
+after a change); `--ref REF` measures a commit instead of the working tree;
+`--without-wrappers` adds shipshape without the two extensions that replace parts of copier
+and Jinja in the user's process (CompiledTemplateCache, FileModeSettingOnce in
+extensions/hooks.py), which is how copier runs it with a version they are not applied to.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from tests.template_repo import git, snapshot_commit, snapshot_working_tree
 
 RUNS = 7
 TARGET_SECONDS = 2.0
+# The _jinja_extensions entries that wrap copier's and Jinja's internals (extensions/hooks.py).
+WRAPPERS = ("extensions/hooks.py:CompiledTemplateCache", "extensions/hooks.py:FileModeSettingOnce")
 
 
 @dataclass
@@ -64,6 +69,17 @@ def one_file_template(path: Path) -> Path:
     git(path, "add", "--all")
     git(path, "commit", "--quiet", "--message", "baseline")
     return path
+
+
+def without_wrappers(template: Path) -> Path:
+    """The template repository with WRAPPERS left out of copier.yml, committed on top."""
+    config = template / "copier.yml"
+    lines = config.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if line.strip().removeprefix("- ") not in WRAPPERS]
+    assert len(lines) - len(kept) == len(WRAPPERS), "copier.yml no longer lists the wrappers"
+    config.write_text("".join(kept))
+    git(template, "commit", "--quiet", "--all", "--message", "without the wrappers")
+    return template
 
 
 def copier_env(work: Path, cold_bytecode: bool) -> dict[str, str]:
@@ -124,6 +140,11 @@ def main() -> None:
         action="store_true",
         help="write no bytecode: copier's modules are compiled in every run (the earlier method)",
     )
+    parser.add_argument(
+        "--without-wrappers",
+        action="store_true",
+        help="also measure shipshape without the copier and Jinja wrappers, in the same rounds",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="copy-time-") as scratch:
         work = Path(scratch)
@@ -139,6 +160,13 @@ def main() -> None:
             subjects.append(
                 Subject(f"shipshape at {ref}", snapshot_commit(work / f"t{index}", ref))
             )
+        if args.without_wrappers:
+            template = (
+                snapshot_commit(work / "plain", args.ref)
+                if args.ref
+                else snapshot_working_tree(work / "plain")
+            )
+            subjects.append(Subject("shipshape without the wrappers", without_wrappers(template)))
         env = copier_env(work, args.cold_bytecode)
         for round_number in range(args.runs + 1):
             for index, subject in enumerate(subjects):

@@ -42,6 +42,28 @@ _PACKAGE = _load_package()
 naming: ModuleType = importlib.import_module(f"{_PACKAGE}.naming")
 validation: ModuleType = importlib.import_module(f"{_PACKAGE}.validation")
 
+# CompiledTemplateCache and FileModeSettingOnce below replace parts of copier and Jinja inside
+# the user's copier process, and rely on details neither project promises to keep (a private
+# copier method, how a Jinja template is built from compiled code). They act only with exactly
+# the versions the test suite runs (pyproject.toml pins them), whose sources of those parts
+# tests/unit/test_hooks.py pins by hash; with any other version copier runs as it ships, a
+# few tenths of a second slower per copy (docs/benchmarks.md). Adding a version here means
+# reading those parts in it and pinning their hashes in that test.
+TESTED_VERSIONS: dict[str, frozenset[str]] = {
+    "copier": frozenset({"9.19.1"}),
+    "jinja2": frozenset({"3.1.6"}),
+}
+
+
+def tested_versions(*distributions: str) -> bool:
+    """Whether the running versions of `distributions` are all ones the suite tests."""
+    for distribution in distributions:
+        # Read at every call from the imported package, as it runs (and as tests set it).
+        module = importlib.import_module(distribution)
+        if getattr(module, "__version__", None) not in TESTED_VERSIONS[distribution]:
+            return False
+    return True
+
 
 class ShipshapeFilters(Extension):
     """Filters for templates and for copier.yml defaults and validators."""
@@ -157,11 +179,14 @@ class CompiledTemplateCache(Extension):
     given, so it is reused by source. Most parts (`src`, `package.json`, the answers file's
     name) hold no Jinja at all: those become a template that returns its text, with no compile
     and no render context. The extensions' preprocess hooks still run on every call, exactly as
-    they would before a fresh compile (copier resets its yield state there).
+    they would before a fresh compile (copier resets its yield state there). Only with the
+    copier and Jinja versions the suite tests (TESTED_VERSIONS).
     """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        if not tested_versions("copier", "jinja2"):
+            return
         compile_fresh = environment.from_string
         compiled: dict[str, Template] = {}
         # Decided at the first call, once every extension is loaded.
@@ -195,7 +220,7 @@ class FileModeSettingOnce(Extension):
     setting cannot change while one copy writes its files, so each copy (a copier Worker; an
     update makes one per render) asks once per destination. Where it is `false`, copier's own
     method runs unchanged for every file; elsewhere it would have returned, and still does.
-    Patches nothing if copier no longer has that method.
+    Only with the copier versions the suite tests (TESTED_VERSIONS).
     """
 
     def __init__(self, environment: Environment) -> None:
@@ -205,6 +230,8 @@ class FileModeSettingOnce(Extension):
 
 def ask_git_once() -> None:
     """Wrap copier's Worker._sync_git_index_executable_bit (once per process)."""
+    if not tested_versions("copier"):
+        return
     try:
         from copier._main import Worker
         from copier._vcs import get_git
@@ -215,8 +242,8 @@ def ask_git_once() -> None:
     if sync is None or getattr(sync, "asks_git_once", False):
         return
 
-    # Arguments pass through untouched: only `self` is read, so a copier that changes the
-    # method's parameters still works (the method only ever acts when fileMode is false).
+    # Arguments pass through untouched: only `self` is read (the method only ever acts when
+    # fileMode is false).
     @functools.wraps(sync)
     def sync_once(self: Any, *args: Any, **kwargs: Any) -> None:
         root = self.subproject.local_abspath
