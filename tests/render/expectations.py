@@ -55,6 +55,8 @@ RULES: list[Rule] = [
     (".env.example", _always),
     ("compose.yaml", _always),
     ("scripts/init-env", _always),
+    # The tools README's "Before you start" lists, checked (`make doctor`).
+    ("scripts/doctor", _always),
     # Zero-downtime releases on the server, and the stack as they run it.
     ("scripts/deploy", _always),
     ("scripts/rollback", _always),
@@ -199,6 +201,7 @@ RULES: list[Rule] = [
     ("apps/web", _web("nextjs")),
     # Partials are included by other templates, never copied.
     ("_partials/env.example", lambda _: False),
+    ("_partials/tools", lambda _: False),
 ]
 
 
