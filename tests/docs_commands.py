@@ -7,10 +7,12 @@ command from shell code blocks (```sh, bash, shell, console) and from inline cod
 checks the ones that start with `make` or `scripts/` against the project itself:
 
 - `make [VAR=value ...] TARGET ... [VAR=value ...]`: every TARGET is a rule of the Makefile
-  (of the `-C` folder when given); `VAR=value` words are assignments, not targets.
+  (of the `-C` folder when given) that does more than refuse; `VAR=value` words are
+  assignments, not targets.
 - `scripts/NAME ...` (also `./scripts/NAME`, `bash scripts/NAME`): the file exists and is
-  executable, and every long option (`--name`, `--name=value`) appears in the script's text,
-  where its usage and option parsing live.
+  executable (a library under scripts/lib/ only has to exist), and every long option
+  (`--name`, `--name=value`) appears in the script's text, where its usage and option
+  parsing live.
 - `dc exec [-T] backup NAME ...`, the backup runbook's shorthand for a command in the backup
   container: NAME is one of the scripts infra/backup/Dockerfile copies from scripts/, and is
   checked as `scripts/NAME` (same file, same options).
@@ -286,6 +288,8 @@ class Checker:
         if not path.is_file():
             self._problem(command, f"{name} does not exist in this project")
             return
+        if name.startswith("scripts/lib/"):
+            return  # a library the scripts source, named as a file to read: it need not run
         if not os.access(path, os.X_OK):
             self._problem(command, f"{name} is not executable")
         text = path.read_text()

@@ -86,6 +86,7 @@ run: make not-shell-so-not-checked
 
 Inline, wrapped over two lines: `make
 phony-only` and `scripts/deploy --dry-run`; not a command: `makefile` or `scripts`.
+Libraries are files to read: `scripts/lib/deploy.sh`, `scripts/lib/gone.sh`.
 """
 
 
@@ -99,6 +100,8 @@ def make_project(root: Path) -> Path:
     deploy.write_text(DEPLOY_SCRIPT)
     deploy.chmod(0o755)
     (root / "scripts" / "not-executable").write_text("#!/bin/sh\n")
+    (root / "scripts" / "lib").mkdir()
+    (root / "scripts" / "lib" / "deploy.sh").write_text("# shellcheck shell=bash\n")
     return root
 
 
@@ -119,13 +122,15 @@ def test_the_check_names_each_command_that_does_not_exist(tmp_path: Path) -> Non
             "`backup` only refuses in Makefile (one `exit` line)",
             "docs/runbooks/deploy.md:21: `make phony-only`: "
             "`phony-only` is not a target of Makefile",
+            "docs/runbooks/deploy.md:23: `scripts/lib/gone.sh`: "
+            "scripts/lib/gone.sh does not exist in this project",
         ]
     )
     # deploy (the assignments around it are not targets), help, test, missing-target, backup,
     # phony-only and the README's help; the `-C` folder has no Makefile to hold its target.
     assert checker.checked.make_targets == 7
-    # deploy twice, current-tag inside $(...), not-executable, and the inline deploy.
-    assert checker.checked.scripts == 5
+    # deploy twice, current-tag inside $(...), not-executable, the inline deploy, two libraries.
+    assert checker.checked.scripts == 7
     assert checker.checked.options == 3
 
 
