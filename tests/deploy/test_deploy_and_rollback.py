@@ -9,6 +9,7 @@ back, and a secret rotation redeploys it. Every request sent meanwhile must succ
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from contextlib import ExitStack
 from dataclasses import replace
@@ -22,6 +23,39 @@ from tests.report import record
 LOAD_PATH = "/api/v1/health"
 # The web front end's home page: rendered on the server, which calls the API.
 WEB_LOAD_PATH = "/"
+# scripts/deploy's line for each state a new container goes through while it waits.
+PROGRESS_LINE = re.compile(
+    r"^  (?P<service>[a-z-]+) (?P<id>[0-9a-f]{12}): (?P<state>.+) \((?P<seconds>\d+)s\)$",
+    re.MULTILINE,
+)
+LIVE = "healthy and routed by Traefik"
+
+
+def progress(output: str) -> dict[str, list[tuple[str, int]]]:
+    """Per new service container ("api 1a2b3c4d5e6f"), its (state, seconds) lines in order."""
+    lines: dict[str, list[tuple[str, int]]] = {}
+    for match in PROGRESS_LINE.finditer(output):
+        container = f"{match['service']} {match['id']}"
+        lines.setdefault(container, []).append((match["state"], int(match["seconds"])))
+    return lines
+
+
+def released_services(server: DeployServer) -> set[str]:
+    return {"api", "web"} if server.web_image else {"api"}
+
+
+def assert_progress_shown(server: DeployServer, output: str, *, from_start: bool) -> None:
+    """Each released service's new container was shown waiting until it went live, with the
+    seconds counting up; from_start: its first line is `starting` (a container started beside
+    the running release is polled before its first health check)."""
+    shown = progress(output)
+    assert {container.split()[0] for container in shown} == released_services(server), output
+    for container, states in shown.items():
+        assert states[-1][0] == LIVE, f"{container} never shown live:\n{output}"
+        seconds = [elapsed for _, elapsed in states]
+        assert seconds == sorted(seconds), f"{container}: elapsed seconds go back:\n{output}"
+        if from_start:
+            assert states[0][0] == "starting", f"{container} not shown starting:\n{output}"
 
 
 def test_deploy_refuses_a_moving_tag_and_an_unknown_environment(server: DeployServer) -> None:
@@ -38,6 +72,7 @@ def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     result = server.script("deploy", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert serves(server, "v1", "1.0.0")
+    assert_progress_shown(server, result.stdout, from_start=False)
 
 
 def api_environment(server: DeployServer) -> list[str]:
@@ -98,6 +133,7 @@ def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
     result = under_load(server, "v1 -> v2", "deploy", "v2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert serves(server, "v2", "2.0.0")
+    assert_progress_shown(server, result.stdout, from_start=True)
 
 
 def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
@@ -105,6 +141,9 @@ def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
     assert result.returncode != 0
     assert "the new api container is unhealthy" in result.stderr, result.stderr
     assert "v2 keeps serving" in result.stderr, result.stderr
+    [api] = [states for name, states in progress(result.stdout).items() if name[:4] == "api "]
+    assert api[0][0] == "starting", result.stdout
+    assert api[-1][0] == "unhealthy", result.stdout
     assert serves(server, "v2", "2.0.0")
 
 

@@ -13,12 +13,20 @@
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-180}
 # Images of this many recent releases stay on the server, for fast rollbacks.
 KEEP_RELEASES=${KEEP_RELEASES:-5}
+# While a new container's state stays the same, it is shown again this often (s): a slow
+# start shows what it waits for, without a line every second.
+PROGRESS_EVERY=${PROGRESS_EVERY:-30}
 # Longer than SHUTDOWN_DELAY_MS + SHUTDOWN_DRAIN_MS: the old container exits by itself.
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
 # Traefik's API, on its container's loopback only (infra/traefik/traefik.yml).
 readonly TRAEFIK_SERVICES_API=http://127.0.0.1:8081/api/http/services
 
 FAILURE=
+# The new container whose failure FAILURE describes (its log lines are shown).
+FAILED_CONTAINER=
+# When the release began, and when its new containers started (seconds, for progress lines).
+RELEASE_STARTED=$SECONDS
+WAIT_STARTED=$SECONDS
 # Containers this release started: removed again when it fails.
 NEW_CONTAINERS=()
 
@@ -112,22 +120,63 @@ routed() {
     grep -qF "\"$url\":\"UP\""
 }
 
-# Wait until container $1 is healthy and routed; on failure FAILURE says why.
+# show_progress SERVICE ID STATE: one line of a new container's progress, with the seconds
+# since the release's new containers started (WAIT_STARTED).
+show_progress() {
+  printf '  %s %s: %s (%ss)\n' "$1" "${2:0:12}" "$3" "$((SECONDS - WAIT_STARTED))"
+}
+
+# Wait until every new container is healthy and routed by Traefik; on failure FAILURE says
+# why and FAILED_CONTAINER names the container. They are watched together, as they start
+# together: each change of a container's state is shown (starting, healthy, routed by
+# Traefik, unhealthy), and a state that lasts is shown again every PROGRESS_EVERY seconds.
 wait_until_live() {
-  local id=$1 service status=starting deadline=$((SECONDS + DEPLOY_TIMEOUT))
-  service=$(service_of "$id")
-  while ((SECONDS < deadline)); do
-    status=$(health_of "$id")
-    case $status in
-      healthy) routed "$id" && return 0 ;;
-      unhealthy | exited | dead)
-        FAILURE="the new $service container is $status (last health check: $(last_health_output "$id"))"
-        return 1
-        ;;
-    esac
-    sleep 1
+  local id status state deadline=$((SECONDS + DEPLOY_TIMEOUT)) pending=${#NEW_CONTAINERS[@]}
+  local -A service=() shown=() shown_at=() live=()
+  for id in "${NEW_CONTAINERS[@]}"; do
+    service[$id]=$(service_of "$id")
   done
-  FAILURE="the new $service container was not healthy and routed by Traefik after ${DEPLOY_TIMEOUT}s (status: $status)"
+  while ((pending > 0 && SECONDS < deadline)); do
+    for id in "${NEW_CONTAINERS[@]}"; do
+      [[ -z ${live[$id]:-} ]] || continue
+      status=$(health_of "$id")
+      case $status in
+        healthy)
+          if routed "$id"; then
+            show_progress "${service[$id]}" "$id" "healthy and routed by Traefik"
+            live[$id]=yes
+            pending=$((pending - 1))
+            continue
+          fi
+          state="healthy, waiting for Traefik to route to it"
+          ;;
+        unhealthy | exited | dead)
+          show_progress "${service[$id]}" "$id" "$status"
+          FAILED_CONTAINER=$id
+          FAILURE="the new ${service[$id]} container is $status (last health check: $(last_health_output "$id"))"
+          return 1
+          ;;
+        *) state=$status ;;
+      esac
+      if [[ $state != "${shown[$id]:-}" ]]; then
+        show_progress "${service[$id]}" "$id" "$state"
+        shown[$id]=$state shown_at[$id]=$SECONDS
+      elif ((SECONDS - shown_at[$id] >= PROGRESS_EVERY)); then
+        show_progress "${service[$id]}" "$id" "still $state"
+        shown_at[$id]=$SECONDS
+      fi
+    done
+    ((pending == 0)) || sleep 1
+  done
+  ((pending > 0)) || return 0
+  for id in "${NEW_CONTAINERS[@]}"; do
+    [[ -z ${live[$id]:-} ]] || continue
+    show_progress "${service[$id]}" "$id" "gave up, still ${shown[$id]:-without a state}"
+    if [[ -z ${FAILED_CONTAINER:-} ]]; then
+      FAILED_CONTAINER=$id
+      FAILURE="the new ${service[$id]} container was not healthy and routed by Traefik after ${DEPLOY_TIMEOUT}s (status: ${shown[$id]:-unknown})"
+    fi
+  done
   return 1
 }
 
@@ -211,6 +260,7 @@ start_beside_running() {
 # schema stays at the newer release, which is why migrations must be backwards compatible).
 release() {
   local action=$1 tag=$2 service id
+  RELEASE_STARTED=$SECONDS
   validate_tag "$tag"
   decrypt_env_file
   require_env_file
@@ -234,10 +284,11 @@ release() {
     start_beside_running "$action" "$tag"
   fi
 
+  WAIT_STARTED=$SECONDS
   for id in "${NEW_CONTAINERS[@]}"; do
     echo "new $(service_of "$id") container ${id:0:12} ($(container_url "$id")): waiting until it is healthy and routed"
-    wait_until_live "$id" || fail_release "$action" "$tag" "$id"
   done
+  wait_until_live || fail_release "$action" "$tag" "$FAILED_CONTAINER"
   for id in "${RETIRING[@]}"; do
     echo "$tag is live; retiring $(service_of "$id") container ${id:0:12} ($(container_url "$id"))"
     remove_container "$id"
@@ -248,5 +299,5 @@ release() {
   for service in "${RELEASED_SERVICES[@]}"; do
     prune_images "$(image_of "$service")"
   done
-  echo "$action of $tag to $ENVIRONMENT done"
+  echo "$action of $tag to $ENVIRONMENT done in $((SECONDS - RELEASE_STARTED))s"
 }
