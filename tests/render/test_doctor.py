@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -140,11 +141,14 @@ def machine_path(tmp_path: Path, *, without: set[str], stand_ins: dict[str, str]
     return str(bin_dir)
 
 
-def run_doctor(project: Path, path: str) -> tuple[int, dict[str, tuple[str, str]]]:
+def run_doctor(
+    project: Path, path: str, extra_env: dict[str, str] | None = None
+) -> tuple[int, dict[str, tuple[str, str]]]:
+    env = {"PATH": path, "HOME": str(Path.home()), "LANG": "C.UTF-8", "CI": "true"}
     result = subprocess.run(
         ["bash", "scripts/doctor"],
         cwd=project,
-        env={"PATH": path, "HOME": str(Path.home()), "LANG": "C.UTF-8", "CI": "true"},
+        env={**env, **(extra_env or {})},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -217,6 +221,20 @@ def test_doctor_accepts_newer_minimums_and_refuses_another_node_major(
     _, lines = run_doctor(full_project, path)
     assert lines["Node.js"][0] == "too new", lines["Node.js"][1]
     assert lines["Terraform"] == ("ok", "ok        Terraform 1.10.0")
+
+
+def test_doctor_reports_an_engine_it_cannot_reach(full_project: Path, tmp_path: Path) -> None:
+    path = machine_path(tmp_path, without=set(), stand_ins={})
+    if not shutil.which("docker", path=path):
+        pytest.skip("no docker command on this machine")
+    # The real docker client, pointed at a socket nothing listens on: a stopped engine.
+    socket = f"unix://{tmp_path / 'no-engine.sock'}"
+    status, lines = run_doctor(full_project, path, {"DOCKER_HOST": socket})
+    assert status == 1
+    state, line = lines["Docker Engine"]
+    assert state == "no engine", line
+    assert "no-engine.sock" in line, "the client's own error is shown"
+    assert "start Docker" in line, line
 
 
 def test_doctor_on_this_machine_is_consistent(
