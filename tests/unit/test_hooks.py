@@ -345,19 +345,17 @@ def test_wrappers_apply_to_versions_whose_sources_are_pinned(distribution: str) 
     )
 
 
-@pytest.mark.parametrize(
-    ("distribution", "version"), [("copier", "9.20.0"), ("copier", "9.19.0"), ("jinja2", "3.1.7")]
-)
-def test_wrappers_stay_off_with_an_untested_version(
-    monkeypatch: pytest.MonkeyPatch, distribution: str, version: str
-) -> None:
-    # Start from copier as it ships, whatever an earlier copy in this process did.
+def copier_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Copier's file-mode method as it ships, whatever an earlier copy in this process did."""
     shipped = Worker._sync_git_index_executable_bit
     shipped = getattr(shipped, "__wrapped__", shipped)
     monkeypatch.setattr(Worker, "_sync_git_index_executable_bit", shipped)
-    monkeypatch.setattr(importlib.import_module(distribution), "__version__", version)
+    return shipped
 
-    env = Environment(
+
+def environment_with_wrappers() -> Environment:
+    """A Jinja environment loading the two wrapper extensions as copier.yml does."""
+    return Environment(
         loader=FileSystemLoader(str(ROOT)),
         extensions=[
             TemplateExtensionLoader,
@@ -365,6 +363,18 @@ def test_wrappers_stay_off_with_an_untested_version(
             f"{HOOKS}:FileModeSettingOnce",
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("distribution", "version"), [("copier", "9.20.0"), ("copier", "9.19.0"), ("jinja2", "3.1.7")]
+)
+def test_wrappers_stay_off_with_an_untested_version(
+    monkeypatch: pytest.MonkeyPatch, distribution: str, version: str
+) -> None:
+    shipped = copier_as_shipped(monkeypatch)
+    monkeypatch.setattr(importlib.import_module(distribution), "__version__", version)
+
+    env = environment_with_wrappers()
 
     assert "from_string" not in vars(env), "Jinja's from_string replaced"
     # The file-mode wrapper depends on copier only.
@@ -373,16 +383,7 @@ def test_wrappers_stay_off_with_an_untested_version(
 
 
 def test_wrappers_apply_with_the_tested_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = Worker._sync_git_index_executable_bit
-    shipped = getattr(shipped, "__wrapped__", shipped)
-    monkeypatch.setattr(Worker, "_sync_git_index_executable_bit", shipped)
-    env = Environment(
-        loader=FileSystemLoader(str(ROOT)),
-        extensions=[
-            TemplateExtensionLoader,
-            f"{HOOKS}:CompiledTemplateCache",
-            f"{HOOKS}:FileModeSettingOnce",
-        ],
-    )
+    shipped = copier_as_shipped(monkeypatch)
+    env = environment_with_wrappers()
     assert "from_string" in vars(env)
     assert Worker._sync_git_index_executable_bit is not shipped
