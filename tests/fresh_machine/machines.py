@@ -49,7 +49,8 @@ class MachineRun:
 
 def fresh_image(suite: str) -> str:
     """The imported root fs of a new user's machine, made once per suite."""
-    tag = f"shipshape-fresh/{suite}:new-user"
+    # Named by its packages: a changed list makes a new image, never reuses a stale one.
+    tag = f"shipshape-fresh/{suite}:{'-'.join(NEW_USER_PACKAGES)}"
     with _image_locks[suite]:
         if not image_exists(tag):
             docker("import", str(rootfs_tarball(suite, NEW_USER_PACKAGES)), tag)
