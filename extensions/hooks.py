@@ -41,6 +41,7 @@ def _load_package() -> str:
 _PACKAGE = _load_package()
 naming: ModuleType = importlib.import_module(f"{_PACKAGE}.naming")
 validation: ModuleType = importlib.import_module(f"{_PACKAGE}.validation")
+escaping: ModuleType = importlib.import_module(f"{_PACKAGE}.escaping")
 
 # CompiledTemplateCache and FileModeSettingOnce below replace parts of copier and Jinja inside
 # the user's copier process, and rely on details neither project promises to keep (a private
@@ -77,7 +78,15 @@ class ShipshapeFilters(Extension):
                 "image_name": lambda component, owner, slug: naming.image_name(
                     owner, slug, component
                 ),
+                # An answer written into a file goes through the filter of that file's
+                # language, unless its validator holds it to a safe alphabet (validation.py).
+                "yaml_string": escaping.yaml_string,
+                "json_string": escaping.json_string,
+                "dockerfile_string": escaping.dockerfile_string,
+                "dotenv_value": escaping.dotenv_value,
+                "comment_text": escaping.comment_text,
                 "project_name_problem": validation.project_name_problem,
+                "description_problem": validation.description_problem,
                 "slug_problem": validation.slug_problem,
                 "domain_problem": validation.domain_problem,
                 "email_problem": validation.email_problem,

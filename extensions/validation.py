@@ -7,6 +7,7 @@ non-empty validator result as the error and asks again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from . import naming
@@ -19,8 +20,37 @@ EMAIL_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
 # Hetzner's cost-optimised CX line is sold in the EU locations only.
 EU_LOCATIONS = frozenset({"fsn1", "nbg1", "hel1"})
 
+# The slug, domain and GitHub owner are held to the patterns above (letters, digits, hyphens,
+# dots): templates write them, and every name derived from them, without escaping. Free text
+# (project name, description, e-mail) is escaped where it lands (escaping.py).
+
+# Control characters by name, where a name says more than a code point.
+_CONTROL_NAMES = {
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\u2028": "a line separator",
+    "\u2029": "a paragraph separator",
+}
+
+
+def control_character_problem(value: str, what: str) -> str:
+    """A control character (C0, DEL, C1) or a Unicode line or paragraph separator ends a line
+    or a token in some file an answer lands in (a Makefile, an env file, YAML), whatever the
+    quoting: no answer may hold one."""
+    for position, char in enumerate(str(value), start=1):
+        if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:
+            name = _CONTROL_NAMES.get(char, "the control character")
+            return (
+                f"The {what} contains {name} (U+{ord(char):04X}) at character {position}; "
+                "an answer must be one line of printable text."
+            )
+    return ""
+
 
 def project_name_problem(value: str) -> str:
+    if problem := control_character_problem(value, "project name"):
+        return problem
     if not str(value).strip():
         return "The project name must not be empty."
     if not naming.slugify(value):
@@ -28,8 +58,14 @@ def project_name_problem(value: str) -> str:
     return ""
 
 
+def description_problem(value: str) -> str:
+    return control_character_problem(value, "description")
+
+
 def slug_problem(value: str) -> str:
     slug = str(value)
+    if problem := control_character_problem(slug, "slug"):
+        return problem
     if not slug:
         return "The slug must not be empty."
     if " " in slug:
@@ -51,6 +87,8 @@ def slug_problem(value: str) -> str:
 
 def domain_problem(value: str) -> str:
     domain = str(value)
+    if problem := control_character_problem(domain, "domain"):
+        return problem
     if not domain:
         return "The domain must not be empty."
     if any(ch.isspace() for ch in domain):
@@ -79,6 +117,8 @@ def domain_problem(value: str) -> str:
 
 def email_problem(value: str) -> str:
     email = str(value)
+    if problem := control_character_problem(email, "e-mail address"):
+        return problem
     if any(ch.isspace() for ch in email):
         return f"The e-mail address {email!r} contains white space."
     if email.count("@") != 1:
@@ -86,6 +126,13 @@ def email_problem(value: str) -> str:
     local, _, domain = email.partition("@")
     if not local or not EMAIL_LOCAL_PART.match(local):
         return f"The part before @ in {email!r} is empty or has characters e-mail does not allow."
+    if "'" in local and "`" in local:
+        # The address lands in env files (ALERT_EMAIL_TO), where no quoting of a value holding
+        # both reads the same in bash and docker compose (escaping.dotenv_value).
+        return (
+            f"The part before @ in {email!r} holds both ' and `: legal in e-mail, but no env "
+            "file line reads it the same in bash and docker compose; drop one of them."
+        )
     if problem := domain_problem(domain):
         return f"The e-mail domain is not valid: {problem}"
     return ""
@@ -93,6 +140,8 @@ def email_problem(value: str) -> str:
 
 def github_owner_problem(value: str) -> str:
     owner = str(value)
+    if problem := control_character_problem(owner, "GitHub owner"):
+        return problem
     if not GITHUB_OWNER.match(owner):
         return (
             f"The GitHub owner {owner!r} is not a valid user or organisation name: up to 39 "

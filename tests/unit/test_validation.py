@@ -104,3 +104,48 @@ def test_cost_optimised_types_only_in_the_eu() -> None:
     assert validation.server_type_problem("cx33", "fsn1") == ""
     assert validation.server_type_problem("cpx32", "ash") == ""
     assert "sold only in" in validation.server_type_problem("cx33", "ash")
+
+
+CONTROL_CHARACTERS = [
+    ("\n", "a line break (U+000A)"),
+    ("\r", "a carriage return (U+000D)"),
+    ("\t", "a tab (U+0009)"),
+    ("\x00", "the control character (U+0000)"),
+    ("\x1b", "the control character (U+001B)"),
+    ("\x7f", "the control character (U+007F)"),
+    ("\x85", "the control character (U+0085)"),
+    ("\u2028", "a line separator (U+2028)"),
+    ("\u2029", "a paragraph separator (U+2029)"),
+]
+FREE_TEXT_VALIDATORS = {
+    "project name": validation.project_name_problem,
+    "description": validation.description_problem,
+    "e-mail address": validation.email_problem,
+    "domain": validation.domain_problem,
+    "slug": validation.slug_problem,
+    "GitHub owner": validation.github_owner_problem,
+}
+
+
+@pytest.mark.parametrize(("char", "name"), CONTROL_CHARACTERS)
+@pytest.mark.parametrize("what", FREE_TEXT_VALIDATORS)
+def test_control_characters_are_refused_by_every_answer(what: str, char: str, name: str) -> None:
+    problem = FREE_TEXT_VALIDATORS[what](f"ab{char}c@example.com")
+    assert problem.startswith(f"The {what} contains {name} at character 3;")
+
+
+@pytest.mark.parametrize("value", ["Café — Zürich 東京", 'It\'s "quoted" $(x) `y` {{ 7*7 }}', ""])
+def test_descriptions_of_printable_text_are_accepted(value: str) -> None:
+    assert validation.description_problem(value) == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["'ops*{x}|!@example.com", "|{ops}~^=+?#$%&/!`x`@example.com", "a/b&c@example.com"],
+)
+def test_legal_special_local_parts_are_accepted(value: str) -> None:
+    assert validation.email_problem(value) == ""
+
+
+def test_email_with_both_quote_kinds_is_refused_naming_why() -> None:
+    assert "holds both ' and `" in validation.email_problem("o'p`s@example.com")
