@@ -15,10 +15,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from app.http.request_id import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
+# The schema of every error response in the OpenAPI document (app/openapi.py).
+PROBLEM_REF = "#/components/schemas/Problem"
 # Where a value came from is not part of its name: `body.title` is `title` to the client.
 LOCATION_PREFIXES = frozenset({"body", "query", "path", "header", "cookie"})
 
@@ -28,6 +31,12 @@ def reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's own error statuses for its OpenAPI `responses` (app/openapi.py adds the
+    problem details body to each, and the errors every route of its kind can answer with)."""
+    return {status: {"description": reason_phrase(status)} for status in statuses}
 
 
 def problem_body(
@@ -100,7 +109,20 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     if not isinstance(error, HTTPException):
         raise error
     detail = error.detail if isinstance(error.detail, str) else None
-    return problem_response(error.status_code, request.url.path, detail, headers=error.headers)
+    headers = error.headers
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem_response(error.status_code, request.url.path, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the path has a route for: Starlette's 405 names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.PARTIAL and isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password, verify_password
 from app.auth.schemas import Credentials, LoginRequest, RefreshRequest, TokenPair
 from app.config import Settings
 from app.dependencies import SessionDep, SettingsDep
+from app.http.problems import problem_responses
 from app.paths import API_PREFIX
 from app.users.models import User
 from app.users.schemas import UserOut
@@ -41,7 +42,12 @@ async def token_pair(
     )
 
 
-@router.post("/register", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
 async def register(payload: Credentials, session: SessionDep) -> User:
     user = User(email=payload.email, password_hash=await hash_password(payload.password))
     session.add(user)
@@ -54,7 +60,7 @@ async def register(payload: Credentials, session: SessionDep) -> User:
     return user
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, responses=problem_responses(401))
 async def login(payload: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
     user = await session.scalar(select(User).where(func.lower(User.email) == payload.email.lower()))
     # Unknown e-mail and wrong password: same message, same (argon2) time.
@@ -64,7 +70,7 @@ async def login(payload: LoginRequest, session: SessionDep, settings: SettingsDe
     return await token_pair(session, settings, user.id, family_id=uuid.uuid4())
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401))
 async def refresh(payload: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
     try:
         spent = await refresh_tokens.spend(session, payload.refresh_token)
