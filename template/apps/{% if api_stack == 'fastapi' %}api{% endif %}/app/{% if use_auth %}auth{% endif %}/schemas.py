@@ -1,4 +1,8 @@
-"""Bodies of /auth/*."""
+"""Bodies of /auth/*.
+
+Passwords and tokens are left out of the models' repr (repr=False): a log line, a traceback
+or an error report that prints a body never shows them.
+"""
 
 from __future__ import annotations
 
@@ -15,20 +19,20 @@ Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^
 
 class Credentials(RequestModel):
     email: Email
-    password: Annotated[str, Field(min_length=12, max_length=128)]
+    password: Annotated[str, Field(min_length=12, max_length=128, repr=False)]
 
 
 class LoginRequest(RequestModel):
     email: Annotated[str, Field(min_length=1, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=128)]
+    password: Annotated[str, Field(min_length=1, max_length=128, repr=False)]
 
 
 class RefreshRequest(RequestModel):
-    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512, repr=False)]
 
 
 class TokenPair(ResponseModel):
-    access_token: str
-    refresh_token: str
+    access_token: Annotated[str, Field(repr=False)]
+    refresh_token: Annotated[str, Field(repr=False)]
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, no secret
     expires_in: int
