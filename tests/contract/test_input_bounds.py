@@ -98,3 +98,23 @@ def test_an_extreme_uuid_is_not_found(
     payload = {"title": "t"} if method == "PATCH" else None
     response = client.request(method, f"notes/{note_id}", json=payload, headers=auth_headers)
     assert_problem(response, 404, instance=f"{NOTES}/{note_id}")
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_nul_character_is_a_bad_request(
+    client: httpx.Client, auth_headers: dict[str, str], field: str
+) -> None:
+    # PostgreSQL text cannot hold U+0000; Schemathesis found the 500 it used to cause.
+    payload = {"title": "t", "body": "b", field: "before\u0000after"}
+    response = client.post("notes", json=payload, headers=auth_headers)
+    assert_problem(response, 400, instance=NOTES, fields=[field])
+
+
+def test_a_nul_character_in_an_email_is_a_bad_request(
+    client: httpx.Client, uses_auth: None
+) -> None:
+    response = client.post(
+        "auth/register",
+        json={"email": "nul\u0000@example.test", "password": "correct horse battery staple"},
+    )
+    assert_problem(response, 400, instance="/api/v1/auth/register", fields=["email"])
