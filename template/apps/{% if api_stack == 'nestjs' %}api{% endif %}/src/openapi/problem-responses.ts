@@ -1,6 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 
-import type { OpenAPIObject, OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger';
 
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details';
 
@@ -63,6 +69,23 @@ function errorStatuses(path: string, operation: OperationObject): Set<number> {
 }
 
 /**
+ * The ValidationPipe refuses unknown fields (forbidNonWhitelisted): a request body's schema
+ * says so, or clients and fuzzers would take extra fields for allowed ones.
+ */
+function closeRequestBody(
+  operation: OperationObject,
+  schemas: Record<string, SchemaObject | ReferenceObject>,
+): void {
+  const body = operation.requestBody;
+  if (!body || '$ref' in body) return;
+  for (const media of Object.values(body.content)) {
+    const ref = media.schema && '$ref' in media.schema ? media.schema.$ref : undefined;
+    const schema = ref ? schemas[ref.split('/').pop() ?? ''] : undefined;
+    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+  }
+}
+
+/**
  * Every error response a client can get, declared as `application/problem+json` with the
  * Problem schema: 400 where an operation takes parameters or a body, 413 where it takes a
  * body, 401 where it needs a Bearer token, 404 where its path names a resource, 429 (with
@@ -71,11 +94,13 @@ function errorStatuses(path: string, operation: OperationObject): Set<number> {
  */
 export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
   document.components ??= {};
-  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA };
+  const schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA };
+  document.components.schemas = schemas;
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
+      closeRequestBody(operation, schemas);
       const responses = operation.responses;
       const declared = Object.keys(responses)
         .map(Number)

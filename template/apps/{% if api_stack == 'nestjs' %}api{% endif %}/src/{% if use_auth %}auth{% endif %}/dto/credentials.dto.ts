@@ -3,7 +3,7 @@ import { IsEmail, IsNotEmpty, IsString, Length, MaxLength } from 'class-validato
 
 /** Registration: the password policy applies here. */
 export class CredentialsDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @ApiProperty({ format: 'email', maxLength: 320, example: 'ada@example.com' })
   @IsEmail()
   @MaxLength(320)
   email!: string;
@@ -16,12 +16,12 @@ export class CredentialsDto {
 
 /** Login: any password that is not the right one is a 401, whatever its length. */
 export class LoginDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @ApiProperty({ format: 'email', maxLength: 320, example: 'ada@example.com' })
   @IsEmail()
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ format: 'password' })
+  @ApiProperty({ format: 'password', minLength: 1, maxLength: 1024 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
