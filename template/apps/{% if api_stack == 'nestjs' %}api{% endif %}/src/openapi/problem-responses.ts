@@ -79,9 +79,14 @@ function closeRequestBody(
   const body = operation.requestBody;
   if (!body || '$ref' in body) return;
   for (const media of Object.values(body.content)) {
-    const ref = media.schema && '$ref' in media.schema ? media.schema.$ref : undefined;
-    const schema = ref ? schemas[ref.split('/').pop() ?? ''] : undefined;
-    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+    const top = media.schema;
+    // The schema itself, or each part of an allOf (a nullable body wraps its reference).
+    const parts = !top ? [] : '$ref' in top ? [top] : (top.allOf ?? []);
+    for (const part of parts) {
+      const ref = '$ref' in part ? part.$ref : undefined;
+      const schema = ref ? schemas[ref.split('/').pop() ?? ''] : undefined;
+      if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+    }
   }
 }
 
