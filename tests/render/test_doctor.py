@@ -115,8 +115,19 @@ def test_readme_and_doctor_list_the_pinned_tools_for_every_answer_set(
 def test_make_doctor_checks_the_make_that_runs_it(
     rendered_matrix: list[RenderedProject],
 ) -> None:
-    makefile = (rendered_matrix[0].path / "Makefile").read_text()
-    assert re.search(r"^doctor: ## .+\n\tMAKE=\"\$\(MAKE\)\" bash scripts/doctor$", makefile, re.M)
+    project = rendered_matrix[0].path
+    makefile = (project / "Makefile").read_text()
+    assert re.search(r"^DOCTOR_MAKE := \$\(MAKE\)$", makefile, re.M)
+    assert re.search(
+        r"^doctor: ## .+\n\tMAKE=\"\$\(DOCTOR_MAKE\)\" bash scripts/doctor$", makefile, re.M
+    )
+    # A recipe line naming $(MAKE) itself would run even under --dry-run.
+    planned = subprocess.run(
+        ["make", "--dry-run", "doctor"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "bash scripts/doctor" in planned.stdout
+    assert "need attention" not in planned.stdout + planned.stderr, "doctor ran under --dry-run"
 
 
 def machine_path(tmp_path: Path, *, without: set[str], stand_ins: dict[str, str]) -> str:
