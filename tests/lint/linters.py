@@ -32,11 +32,11 @@ class FileLinter:
     wanted: Callable[[Path, Path], bool]
     arguments: tuple[str, ...]
 
-    def command(self, path: Path) -> list[str]:
+    def command(self, *paths: Path) -> list[str]:
         # Tools resolve lazily: a missing one fails the test that needs it, not the import.
         executable, *options = self.arguments
         resolved = [tool("shellcheck") if option == "@shellcheck" else option for option in options]
-        return [tool(executable), *resolved, str(path)]
+        return [tool(executable), *resolved, *map(str, paths)]
 
 
 FILE_LINTERS = [
