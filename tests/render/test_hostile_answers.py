@@ -252,37 +252,3 @@ def test_hostile_answers_land_as_data(
 
     assert not CANARY.exists(), f"a hostile answer was executed: {CANARY} exists"
     assert not problems, "\n".join(problems)
-
-
-# Control characters (and one e-mail no env file can hold): a line break in an answer starts a
-# new line of a Makefile, env file or YAML document, whatever the quoting. Every answer
-# refuses them.
-@pytest.mark.parametrize(
-    ("answers", "message"),
-    [
-        pytest.param(
-            {"project_name": "Shop\nall:; touch x"}, "a line break (U+000A)", id="name-nl"
-        ),
-        pytest.param({"project_name": "Shop\r"}, "a carriage return (U+000D)", id="name-cr"),
-        pytest.param({"description": "One\ttwo"}, "a tab (U+0009)", id="description-tab"),
-        pytest.param(
-            {"description": "One\x00"}, "the control character (U+0000)", id="description-nul"
-        ),
-        pytest.param({"description": "A\u2028B"}, "a line separator (U+2028)", id="description-ls"),
-        pytest.param(
-            {"description": "A\x85B"}, "the control character (U+0085)", id="description-nel"
-        ),
-        pytest.param(
-            {"acme_email": "ops\x1b@example.com"}, "the control character (U+001B)", id="email-esc"
-        ),
-        pytest.param({"acme_email": "ops@example.com\n"}, "a line break (U+000A)", id="email-nl"),
-        # Legal, but no env file line reads it the same in bash and compose.
-        pytest.param({"acme_email": "o'p`s@example.com"}, "holds both ' and `", id="email-quotes"),
-    ],
-)
-def test_control_characters_are_refused_naming_them(
-    template_repo: Path, tmp_path: Path, answers: dict[str, str], message: str
-) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        render(template_repo, tmp_path / "project", answers)
-    assert not (tmp_path / "project" / ".copier-answers.yml").exists()

@@ -37,6 +37,27 @@ from tests.rendering import render
             id="server-type-not-in-location",
         ),
         pytest.param({"hetzner_server_type": "cx21"}, "'cx21' is not in", id="retired-server-type"),
+        # A control character in any answer would break the line it lands on (a Makefile
+        # target, an env file): refused naming the character (test_hostile_answers.py shows
+        # what is accepted is escaped where it lands).
+        pytest.param(
+            {"project_name": "Shop\nall:; touch x"}, "a line break (U+000A)", id="name-nl"
+        ),
+        pytest.param({"project_name": "Shop\r"}, "a carriage return (U+000D)", id="name-cr"),
+        pytest.param({"description": "One\ttwo"}, "a tab (U+0009)", id="description-tab"),
+        pytest.param(
+            {"description": "One\x00"}, "the control character (U+0000)", id="description-nul"
+        ),
+        pytest.param({"description": "A\u2028B"}, "a line separator (U+2028)", id="description-ls"),
+        pytest.param(
+            {"description": "A\x85B"}, "the control character (U+0085)", id="description-nel"
+        ),
+        pytest.param(
+            {"acme_email": "ops\x1b@example.com"}, "the control character (U+001B)", id="email-esc"
+        ),
+        pytest.param({"acme_email": "ops@example.com\n"}, "a line break (U+000A)", id="email-nl"),
+        # Legal, but no env file line reads it the same in bash and compose.
+        pytest.param({"acme_email": "o'p`s@example.com"}, "holds both ' and `", id="email-quotes"),
     ],
 )
 def test_invalid_answer_is_rejected_naming_the_problem(
