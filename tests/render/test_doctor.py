@@ -23,6 +23,7 @@ import yaml
 
 from tests.conftest import RenderedProject
 from tests.harness.commands import NODE_BIN
+from tests.harness.program_path import path_without
 from tests.paths import ROOT, VENV_BIN
 
 ALWAYS = ["git", "make", "docker", "compose", "sops", "age", "shellcheck", "yamllint"]
@@ -140,16 +141,7 @@ def machine_path(tmp_path: Path, *, without: set[str], stand_ins: dict[str, str]
         stand_in.write_text(f"#!/bin/sh\necho '{output}'\n")
         stand_in.chmod(0o755)
     folders = [str(NODE_BIN), str(VENV_BIN), *os.environ.get("PATH", "").split(os.pathsep)]
-    for folder in folders:
-        if not os.path.isdir(folder):
-            continue
-        for entry in os.scandir(folder):
-            target = bin_dir / entry.name
-            if entry.name in without or target.exists() or target.is_symlink():
-                continue
-            if entry.is_file() and os.access(entry.path, os.X_OK):
-                target.symlink_to(entry.path)
-    return str(bin_dir)
+    return path_without(bin_dir, without, folders)
 
 
 def run_doctor(

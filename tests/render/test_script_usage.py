@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RenderedProject
+from tests.harness.program_path import path_without
 from tests.report import record
 
 # What the scripts operate on: none of it may be needed to print a usage.
@@ -88,19 +89,11 @@ def distinct_scripts(projects: list[RenderedProject]) -> list[DistinctScript]:
 @pytest.fixture(scope="module")
 def bare_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A PATH with this machine's programs but none of HIDDEN_TOOLS."""
-    bin_dir = tmp_path_factory.mktemp("bare-bin")
-    for folder in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep):
-        if not os.path.isdir(folder):
-            continue
-        for entry in os.scandir(folder):
-            target = bin_dir / entry.name
-            if entry.name in HIDDEN_TOOLS or target.exists() or target.is_symlink():
-                continue
-            if entry.is_file() and os.access(entry.path, os.X_OK):
-                target.symlink_to(entry.path)
-    assert shutil.which("bash", path=str(bin_dir))
-    assert not any(shutil.which(tool, path=str(bin_dir)) for tool in HIDDEN_TOOLS)
-    return str(bin_dir)
+    folders = os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+    path = path_without(tmp_path_factory.mktemp("bare-bin"), HIDDEN_TOOLS, folders)
+    assert shutil.which("bash", path=path)
+    assert not any(shutil.which(tool, path=path) for tool in HIDDEN_TOOLS)
+    return path
 
 
 def run(script: Path, option: str, path: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -27,16 +27,17 @@ from tests.template_repo import git
 HOOKS = "extensions/hooks.py"
 
 
-@pytest.fixture
-def env() -> Environment:
+def environment_with(*extension_classes: str) -> Environment:
+    """A Jinja environment loading classes of extensions/hooks.py as copier.yml names them."""
     return Environment(
         loader=FileSystemLoader(str(ROOT)),
-        extensions=[
-            TemplateExtensionLoader,
-            f"{HOOKS}:ShipshapeFilters",
-            f"{HOOKS}:DerivedContext",
-        ],
+        extensions=[TemplateExtensionLoader, *(f"{HOOKS}:{name}" for name in extension_classes)],
     )
+
+
+@pytest.fixture
+def env() -> Environment:
+    return environment_with("ShipshapeFilters", "DerivedContext")
 
 
 def render(env: Environment, source: str, **context: Any) -> str:
@@ -355,14 +356,7 @@ def copier_as_shipped(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def environment_with_wrappers() -> Environment:
     """A Jinja environment loading the two wrapper extensions as copier.yml does."""
-    return Environment(
-        loader=FileSystemLoader(str(ROOT)),
-        extensions=[
-            TemplateExtensionLoader,
-            f"{HOOKS}:CompiledTemplateCache",
-            f"{HOOKS}:FileModeSettingOnce",
-        ],
-    )
+    return environment_with("CompiledTemplateCache", "FileModeSettingOnce")
 
 
 @pytest.mark.parametrize(
