@@ -8,10 +8,10 @@ import psycopg
 from tests.harness.accounts import PASSWORD
 
 # What both stacks use now (docs/http-contract.md): argon2id, 19 MiB, 2 passes, 1 lane.
-CURRENT_PARAMETERS = "m=19456,t=2,p=1"
+CURRENT_PARAMETERS = {"m": 19456, "t": 2, "p": 1}
 # The libraries' own defaults, which both stacks used before: 64 MiB, 3 passes, 4 lanes
 # (argon2-cffi's PasswordHasher() and node-argon2's hash() agree on them).
-LEGACY_PARAMETERS = "m=65536,t=3,p=4"
+LEGACY_PARAMETERS = {"m": 65536, "t": 3, "p": 4}
 # accounts.PASSWORD hashed with them, once, by argon2-cffi 25.1:
 #   PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
 # A fixed input (argon2 salts each hash, so a fresh one could not be compared anyway).
@@ -22,12 +22,14 @@ LEGACY_HASH = (
 LEGACY_PASSWORD = PASSWORD
 
 
-def parameters(phc_hash: str) -> str:
-    """`m=...,t=...,p=...` of a PHC string `$argon2id$v=19$m=...,t=...,p=...$salt$hash`."""
+def parameters(phc_hash: str) -> dict[str, int]:
+    """m, t and p of a PHC string `$argon2id$v=19$m=...,t=...,p=...$salt$hash` (node-argon2
+    writes them in another order than argon2-cffi: `m=...,p=...,t=...`)."""
     fields = phc_hash.split("$")
     if len(fields) != 6 or not fields[1].startswith("argon2"):
         raise ValueError(f"not an argon2 PHC string: {phc_hash[:40]!r}")
-    return fields[3]
+    pairs = (item.split("=", 1) for item in fields[3].split(","))
+    return {name: int(value) for name, value in pairs}
 
 
 def stored_hash(database_url: str, email: str) -> str:
