@@ -1,7 +1,8 @@
 """A login storm cannot exhaust the API's memory: 32 logins at once (right and wrong
 passwords of known users, unknown e-mails, users whose hashes were made with the libraries'
 former 64 MiB defaults) keep the API's resident memory under the container limit that
-compose.prod.yaml sets, with a margin, and none of them gets a 5xx.
+compose.prod.yaml sets, with a margin, and none of them gets a 5xx. And the server takes
+no more connections at once than the bound that limit's sum counts on.
 
 Password hashing is what costs memory (argon2's memory cost, per hash in progress); the API
 bounds how many run at once (docs/http-contract.md). Without that bound FastAPI ran one per
@@ -14,6 +15,8 @@ the per-IP rate limits keep their production values and never answer 429 here.
 
 from __future__ import annotations
 
+import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +33,7 @@ from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import client, show, unique_email
 from tests.harness.password_hashes import LEGACY_HASH, LEGACY_PASSWORD, store_hash
+from tests.harness.ports import ADDRESSES
 from tests.harness.project import GeneratedProject
 from tests.harness.rss import MIB, TreeRssSampler, parse_memory, status_bytes
 from tests.report import record
@@ -41,6 +45,10 @@ UNKNOWN_EMAILS = 8  # each pays the decoy hash
 # What must stay free under the limit: RSS leaves out what the container's cgroup also
 # counts (tmpfs /tmp, page cache of the files it reads), and allocators keep some slack.
 MARGIN = 0.25
+# The server's bound on connections at once (docs/http-contract.md): uvicorn's
+# limit_concurrency, Node.js maxConnections.
+MAX_CONNECTIONS = 100
+BEYOND = 10  # connections opened past the bound
 
 
 @dataclass(frozen=True)
@@ -154,3 +162,58 @@ def test_login_storm_stays_under_the_memory_limit(
         f"peak RSS {peak / MIB:.0f} MiB is over {allowed / MIB:.0f} MiB: the container limit "
         f"{limit / MIB:.0f} MiB less the {MARGIN:.0%} margin"
     )
+
+
+def first_answer(connection: socket.socket) -> str:
+    """A keep-alive GET /health on `connection`: its status code, or `closed` when the server
+    dropped the connection without answering (Node.js past maxConnections)."""
+    connection.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    received = b""
+    try:
+        while b"\r\n" not in received:
+            chunk = connection.recv(4096)
+            if not chunk:
+                return "closed"
+            received += chunk
+    except ConnectionResetError:
+        return "closed"
+    status = re.match(rb"HTTP/1\.1 (\d{3}) ", received)
+    assert status, f"not an HTTP response: {received[:200]!r}"
+    return status.group(1).decode()
+
+
+def test_connections_beyond_the_bound_are_refused_at_once(
+    runtime_case: RuntimeCase, storm_api: ApiProcess
+) -> None:
+    """Connections opened one after the other and kept open, each from its own address:
+    the first ones are served, those past the bound get a 503 (uvicorn) or are closed
+    (Node.js; Traefik retries those) at once, and the bound frees as connections close."""
+    held: list[socket.socket] = []
+    answers: list[str] = []
+    try:
+        for _ in range(MAX_CONNECTIONS + BEYOND):
+            connection = socket.create_connection(
+                (storm_api.host, storm_api.port),
+                timeout=10,
+                source_address=(ADDRESSES.next(), 0),
+            )
+            held.append(connection)
+            answers.append(first_answer(connection))
+    finally:
+        for connection in held:
+            connection.close()
+    served = answers.count("200")
+    refused = [answer for answer in answers if answer != "200"]
+    with client(storm_api.base_url) as http:
+        after = http.get("health")
+    record(
+        f"connection bound {runtime_case.id}: {len(answers)} connections held open, "
+        f"{served} served, refused past the bound: {dict(Counter(refused))}, "
+        f"after closing them: {after.status_code}"
+    )
+    assert served in (MAX_CONNECTIONS - 1, MAX_CONNECTIONS), (
+        f"{served} of {len(answers)} connections served at once, the bound is {MAX_CONNECTIONS}"
+    )
+    assert set(refused) <= {"503", "closed"}, f"refused with {sorted(set(refused))}"
+    assert answers[:served] == ["200"] * served, "a connection within the bound was refused"
+    assert after.status_code == 200, f"the bound did not free{show(after)}"
