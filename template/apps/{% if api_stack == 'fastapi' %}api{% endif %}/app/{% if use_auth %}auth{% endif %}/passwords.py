@@ -1,7 +1,15 @@
-"""argon2id password hashes (argon2-cffi's defaults follow RFC 9106's recommendation).
+"""argon2id password hashes, made and checked a bounded number at a time.
+
+Parameters: OWASP's minimum for argon2id, m=19 MiB (19456 KiB), t=2 passes, p=1 lane; the
+NestJS stack uses the same, so a database moves between stacks. Each hash or verification in
+progress holds its memory cost: verifying a hash stored with the libraries' former defaults
+(m=64 MiB, t=3, p=4) holds 64 MiB until that user's next login stores a new one.
 
 Hashing is deliberately slow CPU work: it runs in a worker thread so the event loop keeps
-serving other requests meanwhile.
+serving meanwhile, but never in more than HASHING_SLOTS threads at once. Without that
+bound every login took one of anyio's 40 threads, each with its own argon2 memory: 16
+concurrent logins reached 1 GiB in a container limited to 512 MB (compose.prod.yaml has the
+arithmetic). Logins beyond the bound wait their turn, which costs them time, not memory.
 """
 
 from __future__ import annotations
@@ -9,11 +17,17 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+MEMORY_COST_KIB = 19456  # 19 MiB per hash in progress
+_hasher = PasswordHasher(time_cost=2, memory_cost=MEMORY_COST_KIB, parallelism=1)
+
+# Two hashes at once keep two cores busy (p=1 is one thread each): more would not finish
+# sooner on the default 2-vCPU server, only hold more memory.
+HASHING_SLOTS = 2
+_hashing = CapacityLimiter(HASHING_SLOTS)
 
 
 @cache
@@ -24,7 +38,7 @@ def _decoy_hash() -> str:
 
 
 async def hash_password(password: str) -> str:
-    return await to_thread.run_sync(_hasher.hash, password)
+    return await to_thread.run_sync(_hasher.hash, password, limiter=_hashing)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -34,4 +48,10 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    return await to_thread.run_sync(verify)
+    return await to_thread.run_sync(verify, limiter=_hashing)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Made with other parameters than today's: store a new hash while the password is known
+    (at a successful login), so every user moves to the current cost."""
+    return _hasher.check_needs_rehash(password_hash)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import refresh_tokens
 from app.auth.access_tokens import issue_access_token
 from app.auth.dependencies import unauthorized
-from app.auth.passwords import hash_password, verify_password
+from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.schemas import Credentials, LoginRequest, RefreshRequest, TokenPair
 from app.config import Settings
 from app.dependencies import SessionDep, SettingsDep
@@ -67,6 +67,8 @@ async def login(payload: LoginRequest, session: SessionDep, settings: SettingsDe
     valid = await verify_password(user.password_hash if user else None, payload.password)
     if user is None or not valid:
         raise unauthorized(WRONG_CREDENTIALS)
+    if needs_rehash(user.password_hash):  # stored with older parameters; token_pair commits
+        user.password_hash = await hash_password(payload.password)
     return await token_pair(session, settings, user.id, family_id=uuid.uuid4())
 
 

@@ -31,6 +31,10 @@ export class AuthService {
     if (!(await this.passwords.verify(user?.passwordHash, credentials.password)) || !user) {
       throw new UnauthorizedException('Invalid e-mail or password');
     }
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      // Stored with older parameters: store today's while the password is known.
+      await this.users.setPasswordHash(user.id, await this.passwords.hash(credentials.password));
+    }
     return this.pair(user.id, await this.refreshTokens.issue(user.id));
   }
 
