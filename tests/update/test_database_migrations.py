@@ -19,6 +19,7 @@ from tests.update.project import commit_all, conflicted_files, copy_at, update
 
 JOURNAL = "packages/database/migrations/meta/_journal.json"
 TEMPLATE_MIGRATION = "0001_refresh_tokens_expires_at_idx"
+SNAPSHOT = "packages/database/migrations/meta/0001_snapshot.json"
 ALEMBIC_REVISION = "apps/api/migrations/versions/0002_refresh_tokens_expires_at_index.py"
 
 
@@ -70,6 +71,7 @@ def test_nestjs_journal_keeps_the_teams_newer_migration_first(
     (project / "packages/database/migrations/0001_team_orders.sql").write_text(
         'CREATE TABLE "orders" ("id" uuid PRIMARY KEY);'
     )
+    (project / SNAPSHOT).write_text('{"id": "team-orders"}\n')
     commit_all(project, "team migration")
 
     update(project)
@@ -83,6 +85,11 @@ def test_nestjs_journal_keeps_the_teams_newer_migration_first(
     ]
     assert entries[-1]["when"] > team_when
     assert_drizzle_applies_in_order(entries)
+    # The template's snapshot of the same number meets the team's: shown, not overwritten.
+    conflicts = conflicted_files(project)
+    print(f"conflicts: {conflicts}")
+    assert conflicts == [SNAPSHOT]
+    assert "team-orders" in (project / SNAPSHOT).read_text()
 
 
 def test_fastapi_gets_the_new_revision(template_with_history: Path, tmp_path: Path) -> None:
