@@ -16,6 +16,8 @@ from app.auth.successors import successor_of
 from app.config import Settings
 from app.time import utc_now
 
+INVALID = "the refresh token is invalid, expired or revoked"
+
 
 class InvalidRefreshToken(Exception):
     pass
@@ -95,11 +97,12 @@ async def rotate(session: AsyncSession, token: str, policy: RotationPolicy) -> R
     )
     # Unknown, or expired or revoked before it was ever spent.
     if known is None or known.spent_at is None:
-        raise InvalidRefreshToken("the refresh token is invalid, expired or revoked")
+        raise InvalidRefreshToken(INVALID)
     if known.revoked_at is None and _within_grace(known.spent_at, now, policy):
         if await _issued(session, successor, known.family_id):
             return Rotated(known.user_id, successor)
-        raise InvalidRefreshToken("the refresh token was rotated under another key")
+        # Spent before JWT_ACCESS_SECRET was rotated: its successor was derived with the old key.
+        raise InvalidRefreshToken(INVALID)
     await revoke_family(session, known.family_id)
     await session.commit()
     raise InvalidRefreshToken("the refresh token was already used: its family is revoked")
