@@ -41,7 +41,14 @@ BROKEN = [
         id="JWT_ACCESS_SECRET-placeholder",
     ),
     pytest.param("JWT_ACCESS_SECRET", {"JWT_ACCESS_SECRET": ""}, id="JWT_ACCESS_SECRET-empty"),
+    # Capped at 300: a long window would hand a thief with a spent token a fresh session.
+    pytest.param(
+        "REFRESH_TOKEN_REUSE_GRACE_SECONDS",
+        {"REFRESH_TOKEN_REUSE_GRACE_SECONDS": "301"},
+        id="REFRESH_TOKEN_REUSE_GRACE_SECONDS-301",
+    ),
 ]
+AUTH_VARIABLES = ("JWT_", "REFRESH_TOKEN_")
 
 
 @pytest.mark.parametrize(("variable", "overrides"), BROKEN)
@@ -51,8 +58,8 @@ def test_invalid_configuration_stops_the_process(
     variable: str,
     overrides: dict[str, str],
 ) -> None:
-    if variable == "JWT_ACCESS_SECRET" and not runtime_case.use_auth:
-        pytest.skip(f"{runtime_case.id}: use_auth=false, no JWT settings")
+    if variable.startswith(AUTH_VARIABLES) and not runtime_case.use_auth:
+        pytest.skip(f"{runtime_case.id}: use_auth=false, no token settings")
     broken = ApiProcess.for_project(
         running_api.project, name=f"config-{next(_instances)}", **overrides
     )

@@ -52,6 +52,9 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
             "JWT_ACCESS_SECRET": "contract-suite-access-secret-0123456789abcdef",
             "JWT_ACCESS_TTL_SECONDS": "900",
             "REFRESH_TOKEN_TTL_SECONDS": "1209600",
+            # No grace window: the reuse tests present a spent token right after a refresh.
+            # test_refresh_parallel.py starts an instance of its own with a short window.
+            "REFRESH_TOKEN_REUSE_GRACE_SECONDS": "0",
         }
     if case.answers["use_sentry"]:
         settings["SENTRY_DSN"] = ""

@@ -18,7 +18,8 @@ export const users = pgTable('users', {
 
 // Opaque refresh tokens, stored only as SHA-256 hashes. Every login starts a family; each
 // refresh spends one token and issues the next in the same family. A spent token used again
-// means a stolen copy: the whole family is revoked.
+// after the grace window means a stolen copy: the whole family is revoked. Rows are purged
+// by expiry (hence that index) once past the retention.
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
@@ -33,7 +34,10 @@ export const refreshTokens = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [index('refresh_tokens_family_id_idx').on(table.familyId)],
+  (table) => [
+    index('refresh_tokens_family_id_idx').on(table.familyId),
+    index('refresh_tokens_expires_at_idx').on(table.expiresAt),
+  ],
 );
 
 export const notes = pgTable(

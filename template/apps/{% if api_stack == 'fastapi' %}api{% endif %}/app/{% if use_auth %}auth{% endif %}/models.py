@@ -1,7 +1,9 @@
 """Refresh tokens, stored only as SHA-256 hashes, grouped in families (one per login).
 
 Each refresh spends its token and issues the next one in the same family. A spent token
-presented again means a copy was stolen: the whole family is revoked.
+presented again within REFRESH_TOKEN_REUSE_GRACE_SECONDS (two tabs, a retry) gets the same
+successor; later, it means a copy was stolen: the whole family is revoked. Rows are deleted
+REFRESH_TOKEN_PURGE_RETENTION_SECONDS after they expire (app/auth/purge.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class RefreshToken(Base):
     family_id: Mapped[uuid.UUID] = mapped_column(index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Indexed for the purge, which deletes by expiry.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     spent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,6 +32,11 @@ async def token_pair(
         session, user_id, family_id, settings.refresh_token_ttl_seconds
     )
     await session.commit()
+    return pair_with(settings, user_id, refresh)
+
+
+def pair_with(settings: Settings, user_id: uuid.UUID, refresh: str) -> TokenPair:
+    """A fresh access token alongside the refresh token `refresh`."""
     access = issue_access_token(
         user_id,
         settings.jwt_access_secret.get_secret_value(),
@@ -74,11 +79,12 @@ async def login(payload: LoginRequest, session: SessionDep, settings: SettingsDe
 
 @router.post("/refresh", response_model=TokenPair, responses=problem_responses(401))
 async def refresh(payload: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    policy = refresh_tokens.RotationPolicy.of(settings)
     try:
-        spent = await refresh_tokens.spend(session, payload.refresh_token)
+        rotated = await refresh_tokens.rotate(session, payload.refresh_token, policy)
     except refresh_tokens.InvalidRefreshToken as error:
         raise unauthorized(str(error)) from error
-    return await token_pair(session, settings, spent.user_id, spent.family_id)
+    return pair_with(settings, rotated.user_id, rotated.token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokenPurge } from './refresh-token-purge';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 @Module({
@@ -28,6 +29,6 @@ import { RefreshTokensService } from './refresh-tokens.service';
     UsersModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, RefreshTokensService],
+  providers: [AuthService, PasswordHasher, RefreshTokensService, RefreshTokenPurge],
 })
 export class AuthModule {}
