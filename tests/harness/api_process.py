@@ -42,6 +42,7 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
         "RATE_LIMIT_TTL_SECONDS": "60",
         "RATE_LIMIT_MAX": "100",
         "AUTH_RATE_LIMIT_MAX": "10",
+        "AUTH_REFRESH_RATE_LIMIT_MAX": "60",
         "BODY_LIMIT_BYTES": "1048576",
         "SHUTDOWN_DELAY_MS": "1500",
         "SHUTDOWN_DRAIN_MS": "10000",

@@ -9,7 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
-import { StrictRateLimit } from '../throttling/strict-rate-limit.decorator';
+import { RateLimitBucket } from '../throttling/rate-limit-bucket.decorator';
 import { UserView } from '../users/user.view';
 import { AuthService } from './auth.service';
 import { CredentialsDto, LoginDto } from './dto/credentials.dto';
@@ -17,8 +17,8 @@ import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { TokenPairView } from './dto/token-pair.view';
 
 @ApiTags('auth')
-@ApiTooManyRequestsResponse({ description: 'AUTH_RATE_LIMIT_MAX reached' })
-@StrictRateLimit()
+@ApiTooManyRequestsResponse({ description: 'Rate limit reached' })
+@RateLimitBucket('auth')
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -39,6 +39,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @RateLimitBucket('refresh')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairView })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused token' })
@@ -47,6 +48,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @RateLimitBucket('refresh')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: "The token's family is revoked" })
   logout(@Body() body: RefreshTokenDto): Promise<void> {
