@@ -53,6 +53,9 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
             "JWT_ACCESS_SECRET": "contract-suite-access-secret-0123456789abcdef",
             "JWT_ACCESS_TTL_SECONDS": "900",
             "REFRESH_TOKEN_TTL_SECONDS": "1209600",
+            "LOGIN_BACKOFF_AFTER_FAILURES": "5",
+            "LOGIN_BACKOFF_SECONDS": "30",
+            "LOGIN_BACKOFF_MAX_SECONDS": "900",
         }
     if case.answers["use_sentry"]:
         settings["SENTRY_DSN"] = ""

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -15,9 +15,10 @@ import { AuthService } from './auth.service';
 import { CredentialsDto, LoginDto } from './dto/credentials.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { TokenPairView } from './dto/token-pair.view';
+import { LoginBackoffInterceptor } from './login-backoff.interceptor';
 
 @ApiTags('auth')
-@ApiTooManyRequestsResponse({ description: 'Rate limit reached' })
+@ApiTooManyRequestsResponse({ description: 'Rate limit or login backoff reached' })
 @RateLimitBucket('auth')
 @Controller('auth')
 export class AuthController {
@@ -31,6 +32,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @UseInterceptors(LoginBackoffInterceptor)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairView })
   @ApiUnauthorizedResponse()
