@@ -42,6 +42,7 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
         "RATE_LIMIT_TTL_SECONDS": "60",
         "RATE_LIMIT_MAX": "100",
         "AUTH_RATE_LIMIT_MAX": "10",
+        "AUTH_REFRESH_RATE_LIMIT_MAX": "60",
         "BODY_LIMIT_BYTES": "1048576",
         "SHUTDOWN_DELAY_MS": "1500",
         "SHUTDOWN_DRAIN_MS": "10000",
@@ -55,6 +56,9 @@ def api_settings(project: GeneratedProject, port: int, database_url: str) -> dic
             # No grace window: the reuse tests present a spent token right after a refresh.
             # test_refresh_parallel.py starts an instance of its own with a short window.
             "REFRESH_TOKEN_REUSE_GRACE_SECONDS": "0",
+            "LOGIN_BACKOFF_AFTER_FAILURES": "5",
+            "LOGIN_BACKOFF_SECONDS": "30",
+            "LOGIN_BACKOFF_MAX_SECONDS": "900",
         }
     if case.answers["use_sentry"]:
         settings["SENTRY_DSN"] = ""

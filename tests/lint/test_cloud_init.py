@@ -4,6 +4,7 @@ cloud-init's own schema, shellcheck and checks against the rest of the project."
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -163,6 +164,21 @@ def test_user_data_agrees_with_terraform_and_the_deploy_workflow(
         wanted = {"docker-ce", "docker-compose-plugin", "git", "make", "age", "ufw", "fail2ban"}
         if missing := wanted - set(data["packages"]):
             problems.append(f"{server.label}: packages lack {sorted(missing)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_docker_hands_clients_on_as_themselves(servers: list[ServerUserData]) -> None:
+    """No userland proxy (it relays IPv6 clients of IPv4-only containers from the gateway's
+    address) and ip6tables left on (Docker's default): with the IPv6 edge network of
+    compose.prod.yaml, Traefik sees every client's own address. Checked here as configuration
+    only: no engine on this machine runs this daemon.json."""
+    problems = []
+    for server in servers:
+        daemon = json.loads(ud.written_file(server.rendered.data, "/etc/docker/daemon.json"))
+        if daemon.get("userland-proxy") is not False:
+            problems.append(f"{server.label}: daemon.json leaves the userland proxy on")
+        if daemon.get("ip6tables", True) is not True or daemon.get("ipv6") is False:
+            problems.append(f"{server.label}: daemon.json turns IPv6 forwarding off")
     assert not problems, "\n".join(problems)
 
 

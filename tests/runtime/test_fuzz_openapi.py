@@ -3,10 +3,10 @@ no server error and no response the document does not declare (status, content t
 schema, headers), with every check Schemathesis has (`--checks all`).
 
 Once per stack, on the every-feature answer set (it has every route): the fuzzer's API is an
-instance of its own, on a database of its own, with the per-IP rate limits raised through
-RATE_LIMIT_MAX and AUTH_RATE_LIMIT_MAX, since one fuzzer from one address would otherwise
-spend most of its cases on 429s (the contract suite tests the limits themselves). The run is
-bounded (cases per operation, a timeout) and seeded, so a failure reproduces.
+instance of its own, on a database of its own, with the per-client rate limits and the login
+backoff raised through their variables (LIMITS), since one fuzzer from one address would
+otherwise spend most of its cases on 429s (the contract suite tests the limits themselves).
+The run is bounded (cases per operation, a timeout) and seeded, so a failure reproduces.
 """
 
 from __future__ import annotations
@@ -32,7 +32,12 @@ SEED = 14
 MAX_EXAMPLES = 40  # cases per operation and phase
 TIMEOUT = 900.0
 # High enough that the fuzzer never meets them; the values are still read and enforced.
-LIMITS = {"RATE_LIMIT_MAX": "1000000", "AUTH_RATE_LIMIT_MAX": "1000000"}
+LIMITS = {
+    "RATE_LIMIT_MAX": "1000000",
+    "AUTH_RATE_LIMIT_MAX": "1000000",
+    "AUTH_REFRESH_RATE_LIMIT_MAX": "1000000",
+    "LOGIN_BACKOFF_AFTER_FAILURES": "1000000",
+}
 
 
 @pytest.fixture(scope="module")

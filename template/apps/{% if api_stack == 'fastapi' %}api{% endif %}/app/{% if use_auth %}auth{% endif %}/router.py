@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import refresh_tokens
 from app.auth.access_tokens import issue_access_token
 from app.auth.dependencies import unauthorized
+from app.auth.login_backoff import LoginBackoffDep
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.schemas import Credentials, LoginRequest, RefreshRequest, TokenPair
 from app.config import Settings
@@ -66,14 +67,20 @@ async def register(payload: Credentials, session: SessionDep) -> User:
 
 
 @router.post("/login", response_model=TokenPair, responses=problem_responses(401))
-async def login(payload: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+async def login(
+    payload: LoginRequest, session: SessionDep, settings: SettingsDep, backoff: LoginBackoffDep
+) -> TokenPair:
+    # First, and the same for every e-mail, registered or not (app/auth/login_backoff.py).
+    await backoff.admit(payload.email)
     user = await session.scalar(select(User).where(func.lower(User.email) == payload.email.lower()))
     # Unknown e-mail and wrong password: same message, same (argon2) time.
     valid = await verify_password(user.password_hash if user else None, payload.password)
     if user is None or not valid:
+        await backoff.failed(payload.email)
         raise unauthorized(WRONG_CREDENTIALS)
     if needs_rehash(user.password_hash):  # stored with older parameters; token_pair commits
         user.password_hash = await hash_password(payload.password)
+    await backoff.reset(payload.email)
     return await token_pair(session, settings, user.id, family_id=uuid.uuid4())
 
 

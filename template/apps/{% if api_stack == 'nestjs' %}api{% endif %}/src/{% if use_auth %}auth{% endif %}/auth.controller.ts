@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -9,16 +9,17 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
-import { StrictRateLimit } from '../throttling/strict-rate-limit.decorator';
+import { RateLimitBucket } from '../throttling/rate-limit-bucket.decorator';
 import { UserView } from '../users/user.view';
 import { AuthService } from './auth.service';
 import { CredentialsDto, LoginDto } from './dto/credentials.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { TokenPairView } from './dto/token-pair.view';
+import { LoginBackoffInterceptor } from './login-backoff.interceptor';
 
 @ApiTags('auth')
-@ApiTooManyRequestsResponse({ description: 'AUTH_RATE_LIMIT_MAX reached' })
-@StrictRateLimit()
+@ApiTooManyRequestsResponse({ description: 'Rate limit or login backoff reached' })
+@RateLimitBucket('auth')
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -31,6 +32,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @UseInterceptors(LoginBackoffInterceptor)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairView })
   @ApiUnauthorizedResponse()
@@ -39,6 +41,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @RateLimitBucket('refresh')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairView })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused token' })
@@ -47,6 +50,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @RateLimitBucket('refresh')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: "The token's family is revoked" })
   logout(@Body() body: RefreshTokenDto): Promise<void> {

@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/config.schema';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginBackoff } from './login-backoff';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokenPurge } from './refresh-token-purge';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -29,6 +30,6 @@ import { RefreshTokensService } from './refresh-tokens.service';
     UsersModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, RefreshTokensService, RefreshTokenPurge],
+  providers: [AuthService, PasswordHasher, RefreshTokensService, RefreshTokenPurge, LoginBackoff],
 })
 export class AuthModule {}
