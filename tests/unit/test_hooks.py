@@ -121,11 +121,11 @@ def test_derived_values_follow_the_answers_of_each_render(env: Environment) -> N
         render(env, source, project_slug="shop", environments=["staging"]),
     ]
     assert outputs == [
-        "shop 25 ['local', 'staging']",
-        "shop 19 ['local', 'staging']",
-        "mall 25 ['local', 'staging']",
-        "shop 25 ['local', 'staging', 'production']",
-        "shop 25 ['local', 'staging']",
+        "shop 29 ['local', 'staging']",
+        "shop 20 ['local', 'staging']",
+        "mall 29 ['local', 'staging']",
+        "shop 29 ['local', 'staging', 'production']",
+        "shop 29 ['local', 'staging']",
     ]
 
 
