@@ -4,7 +4,8 @@
 -- one that existed before these roles did. The superuser is used for nothing else.
 --
 --   owner    DB_OWNER_USER    owns the database, its schemas, tables and sequences: migrations
---                             and restores (CREATEDB: a restore builds a scratch database)
+--                             and restores (CREATEDB: a restore builds a scratch database;
+--                             pg_signal_backend: it closes the API's sessions to swap it in)
 --   api      DB_API_USER      SELECT, INSERT, UPDATE, DELETE on the tables, USAGE on the
 --                             sequences; no CREATE anywhere, no server programs or files
 --   monitor  DB_MONITOR_USER  pg_monitor (postgres-exporter); optional
@@ -74,6 +75,12 @@ ALTER ROLE :"owner" WITH LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION N
   PASSWORD :'owner_password';
 ALTER ROLE :"api" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
   PASSWORD :'api_password';
+
+-- A restore closes the sessions of the database it replaces (the API's among them):
+-- pg_signal_backend lets the owner end those of roles that are not superusers.
+SELECT format('GRANT pg_signal_backend TO %I', :'owner')
+ WHERE NOT pg_has_role(:'owner', 'pg_signal_backend', 'MEMBER')
+\gexec
 
 -- The owner owns the database, so on PostgreSQL 15+ it also owns the public schema (owned by
 -- pg_database_owner); it may rename and drop the database, which a restore does.
