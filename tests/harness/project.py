@@ -61,7 +61,8 @@ class GeneratedProject:
             postgres.ensure_server()
             self._databases[purpose] = url = postgres.create_database(f"rt_{purpose}")
             # As on a server: the project's role setup runs before any migration.
-            roles = database_roles.DatabaseRoles.for_database(url)
+            # With a monitor role: the monitoring layer's postgres-exporter connects as it.
+            roles = database_roles.DatabaseRoles.for_database(url, monitor=True)
             self._roles[purpose] = roles
             database_roles.set_up(self.path, roles)
         return self._databases[purpose]
