@@ -59,36 +59,6 @@ def _name(database_url: str) -> str:
 
 
 @contextmanager
-def own_role(database_url: str) -> Iterator[tuple[str, str]]:
-    """A login role with a random password that may use the tables of `database_url` (as
-    migrated by the superuser); yields its URL and password, and drops it afterwards."""
-    role, password = f"sentry_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
-    database = _name(database_url)
-    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                sql.Identifier(role), sql.Literal(password)
-            )
-        )
-        for grant in (
-            "GRANT CONNECT ON DATABASE {db} TO {role}",
-            "GRANT USAGE ON SCHEMA public TO {role}",
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
-        ):
-            conn.execute(
-                sql.SQL(grant).format(db=sql.Identifier(database), role=sql.Identifier(role))
-            )
-    url = f"postgres://{role}:{password}@{postgres.HOST}:{postgres.PORT}/{database}"
-    try:
-        yield url, password
-    finally:
-        with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@contextmanager
 def database_refuses_connections(database_url: str) -> Iterator[None]:
     """No session of `database_url` survives and no new one is accepted, until the block ends."""
     database = _name(database_url)
@@ -145,11 +115,13 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
     cookie = f"session-{secrets.token_hex(16)}"
     password = f"error-report-password-{secrets.token_hex(8)}"
 
-    with SentryReceiver() as sentry, own_role(database_url) as (role_url, role_password):
+    # The API's own role, with a password nothing else uses (the harness made it).
+    roles = project.roles("sentry")
+    with SentryReceiver() as sentry:
         api = ApiProcess.for_project(
             project,
             name="error-reports",
-            DATABASE_URL=role_url,
+            DATABASE_URL=roles.api_url,
             JWT_ACCESS_SECRET=jwt_secret,
             SENTRY_DSN=sentry.dsn,
         )
@@ -193,7 +165,7 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
         "the Authorization header": headers["Authorization"],
         "the cookie's value": cookie,
         "JWT_ACCESS_SECRET": jwt_secret,
-        "the database password (DATABASE_URL)": role_password,
+        "the database password (DATABASE_URL)": roles.api_password,
     }
     leaks = [
         f"{what} in a {item.type} item: ...{item.text[max(at - 300, 0) : at + 300]}..."

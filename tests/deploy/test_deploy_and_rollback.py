@@ -89,6 +89,8 @@ def test_api_container_gets_none_of_the_other_secrets(server: DeployServer) -> N
         if secret in values:
             assert secret not in handed
     assert {"DATABASE_URL", "REDIS_URL", "JWT_ACCESS_SECRET"} <= handed
+    # Its DATABASE_URL is its own role's: the superuser's password is in no value either.
+    assert not [e for e in api_environment(server) if values["POSTGRES_PASSWORD"] in e]
 
 
 def test_redis_requires_its_password_which_no_process_list_shows(server: DeployServer) -> None:
@@ -133,6 +135,9 @@ def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
     result = under_load(server, "v1 -> v2", "deploy", "v2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert serves(server, "v2", "2.0.0")
+    # The database roles are set up (idempotently) before the release's migrations.
+    roles_at = result.stdout.index("setting up the database roles")
+    assert roles_at < result.stdout.index("applying migrations of v2"), result.stdout
     assert_progress_shown(server, result.stdout, from_start=True)
 
 

@@ -66,6 +66,27 @@ def test_api_is_ready_so_migrations_postgres_and_redis_work(
     assert docker("inspect", "--format", "{{.State.ExitCode}}", migrate).strip() == "0"
 
 
+def test_api_connects_as_its_own_database_role(
+    stack: EdgeStack, acme_ca: AcmeCa, issued_certificate: object
+) -> None:
+    """db-roles set the roles up on the fresh volume before migrations; the API's sessions
+    are its role's, not the superuser's."""
+    response = https_get(stack, "/api/v1/health/ready", acme_ca.issuing_roots_pem())
+    assert response.status_code == 200, response.text
+    roles = stack.compose.container_id("db-roles")
+    assert docker("inspect", "--format", "{{.State.ExitCode}}", roles).strip() == "0"
+    values = env_file_values(stack.project / "env" / f"{ENVIRONMENT}.env")
+    sessions = stack.compose(
+        "exec", "-T", "postgres", "psql", "--no-psqlrc", "--tuples-only", "--no-align",
+        f"--username={values['POSTGRES_USER']}", f"--dbname={values['POSTGRES_DB']}",
+        "--command=SELECT DISTINCT usename FROM pg_stat_activity"
+        " WHERE datname = current_database() AND backend_type = 'client backend'"
+        " AND pid <> pg_backend_pid()",
+    )  # fmt: skip
+    assert set(sessions.split()) == {values["DB_API_USER"]}, sessions
+    print(f"\n[docker] sessions on {values['POSTGRES_DB']}: {sorted(set(sessions.split()))}")
+
+
 def loopback_listener(port: int) -> str:
     """The program listening on 127.0.0.1:`port` (as `ss` names it), or "" if none."""
     listing = subprocess.run(

@@ -112,7 +112,8 @@ class ApiProcess:
         **overrides: str,
     ) -> ApiProcess:
         """An API process of `project`; `name` keeps its logs apart from other instances."""
-        settings = api_settings(project, free_port(), project.database("api"))
+        # As the API's role: it reads and writes rows, and can create nothing.
+        settings = api_settings(project, free_port(), project.roles("api").api_url)
         settings.update(overrides)
         return cls(project, settings, project.workdir / name)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from tests.harness import postgres
+from tests.harness import database_roles, postgres
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.commands import CommandResult, run, toolchain_env
 from tests.harness.redis_server import RedisServer
@@ -51,6 +51,7 @@ class GeneratedProject:
         self.workdir = workdir
         self.results: dict[str, CommandResult] = {}
         self._databases: dict[str, str] = {}
+        self._roles: dict[str, database_roles.DatabaseRoles] = {}
         # One Redis for the project's own tests and the API: only the contract suite stops it.
         self.redis = RedisServer(workdir / "redis")
 
@@ -58,8 +59,18 @@ class GeneratedProject:
         """A fresh database per purpose ("tests", "api"), created on first use."""
         if purpose not in self._databases:
             postgres.ensure_server()
-            self._databases[purpose] = postgres.create_database(f"rt_{purpose}")
+            self._databases[purpose] = url = postgres.create_database(f"rt_{purpose}")
+            # As on a server: the project's role setup runs before any migration.
+            # With a monitor role: the monitoring layer's postgres-exporter connects as it.
+            roles = database_roles.DatabaseRoles.for_database(url, monitor=True)
+            self._roles[purpose] = roles
+            database_roles.set_up(self.path, roles)
         return self._databases[purpose]
+
+    def roles(self, purpose: str) -> database_roles.DatabaseRoles:
+        """The owner and API roles of the database for `purpose` (created with it)."""
+        self.database(purpose)
+        return self._roles[purpose]
 
     def make(self, target: str, database: str = "tests") -> CommandResult:
         """`make TARGET` in the project root, once; later calls return the first result."""
@@ -74,11 +85,14 @@ class GeneratedProject:
 
     def run_make(self, target: str, database: str = "tests") -> CommandResult:
         """`make TARGET` now. Targets that touch services get DATABASE_URL/REDIS_URL of fresh
-        instances (the project's .env points at compose services that do not run here)."""
+        instances (the project's .env points at compose services that do not run here).
+        Migrations run as the owner role, as the server's migrate service does; the project's
+        own tests as the superuser, as `make test` does locally (they create databases)."""
         extra: dict[str, str] = {}
         if target in ("migrate", "test"):
             self.redis.start()
-            extra = {"DATABASE_URL": self.database(database), "REDIS_URL": self.redis.url}
+            url = self.roles(database).owner_url if target == "migrate" else self.database(database)
+            extra = {"DATABASE_URL": url, "REDIS_URL": self.redis.url}
         return run(
             ["make", "--no-print-directory", target],
             cwd=self.path,
@@ -94,8 +108,9 @@ class GeneratedProject:
 
     def close(self) -> None:
         self.redis.stop()
-        for url in self._databases.values():
+        for purpose, url in self._databases.items():
             try:
                 postgres.drop_database(url)
+                database_roles.drop_roles(self._roles[purpose].names)
             except Exception as error:  # cleanup must not hide the test result
-                print(f"could not drop {url}: {error}")
+                print(f"could not drop {url} or its roles: {error}")

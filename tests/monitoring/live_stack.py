@@ -65,11 +65,14 @@ class LiveStack:
                 "--no-collector.systemd",
             ],
         )
+        # As on the server: the exporter's own role (pg_monitor), on the API's database.
+        roles = self.api.project.roles("api")
+        monitor_url = roles.url(roles.monitor, roles.monitor_password)
         self._run(
             "postgres-exporter",
             lambda p: [f"--web.listen-address={p.address}"],
             env={
-                "DATA_SOURCE_NAME": f"{postgres.ADMIN_URL.replace('postgres://', 'postgresql://')}"
+                "DATA_SOURCE_NAME": f"{monitor_url.replace('postgres://', 'postgresql://')}"
                 "?sslmode=disable",
             },
         )

@@ -64,6 +64,9 @@ RULES: list[Rule] = [
     ("scripts/lib/deploy.sh", _always),
     ("scripts/lib/server.sh", _always),
     ("docs/runbooks/deploy-and-rollback.md", _always),
+    # Least-privilege database roles, set up before every migration (the db-roles service).
+    ("infra/postgres/roles.sql", _always),
+    ("docs/runbooks/database-roles.md", _always),
     ("infra/traefik/dynamic/retry.yml", _always),
     ("infra/traefik/dynamic/traefik-api.yml", _always),
     (".github/workflows/ci.yml", _always),

@@ -37,9 +37,16 @@ def configuration_reads(project: Path) -> set[str]:
 def compose_environment(project: Path, service: str) -> set[str]:
     compose = yaml.safe_load((project / "compose.prod.yaml").read_text())
     entries = compose["services"][service]["environment"]
-    assert isinstance(entries, list), f"{service}: environment should list names only"
+    assert isinstance(entries, list), f"{service}: environment should list names"
     assert "env_file" not in compose["services"][service]
-    return set(entries)
+    names = set()
+    for entry in entries:
+        name, _, value = entry.partition("=")
+        # A value (DATABASE_URL, built from the service's database role) is made of
+        # env/<environment>.env variables only: no secret is written into the compose file.
+        assert not value or "${" in value, f"{service}: {entry} names no variable"
+        names.add(name)
+    return names
 
 
 def example_variables(project: Path) -> set[str]:

@@ -51,7 +51,7 @@ def fuzzed_api(
     project.require("build")
     project.require("migrate", database="fuzz")
     api = ApiProcess.for_project(
-        project, name="fuzz", DATABASE_URL=project.database("fuzz"), **LIMITS
+        project, name="fuzz", DATABASE_URL=project.roles("fuzz").api_url, **LIMITS
     )
     api.start()
     yield api

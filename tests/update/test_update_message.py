@@ -40,6 +40,9 @@ def test_after_update_message_names_the_version_changelog_env_conflicts_and_lock
     assert f"is updated to shipshape {recorded['_commit']}." in message, message
     assert f"CHANGELOG.md ({recorded['_src_path']})" in message
     assert "`make env` has just added any new variables" in message
+    # The step that gives a project older than the database roles its roles, and where it is.
+    assert "infra/postgres/roles.sql as the superuser" in message
+    assert "docs/runbooks/database-roles.md" in message
     # The conflict search it prints is a working git command in the project (1: no match).
     search = next(line.strip() for line in message.splitlines() if "git grep" in line)
     found = subprocess.run(["bash", "-c", search], cwd=project, capture_output=True, check=False)

@@ -215,8 +215,8 @@ prune_images() {
   return 0
 }
 
-# The first release on this server: the whole stack comes up (migrations run before the API
-# starts, compose.prod.yaml orders it so).
+# The first release on this server: the whole stack comes up (the role setup, then
+# migrations run before the API starts, compose.prod.yaml orders it so).
 start_stack() {
   local action=$1 tag=$2 service new
   echo "starting $ENVIRONMENT's stack with $tag (no API was running)"
@@ -275,6 +275,13 @@ release() {
     start_stack "$action" "$tag"
   else
     if [[ $action == deploy ]]; then
+      # Idempotent, as the superuser: creates the roles on a database older than them, moves
+      # what the superuser owned to the owner role, and applies a rotated role password.
+      echo "setting up the database roles (infra/postgres/roles.sql)"
+      if ! server_compose run --rm --no-deps db-roles; then
+        FAILURE="the database role setup failed"
+        fail_release "$action" "$tag"
+      fi
       echo "applying migrations of $tag"
       if ! server_compose run --rm --no-deps migrate; then
         FAILURE="migrations failed"

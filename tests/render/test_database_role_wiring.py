@@ -1,0 +1,90 @@
+"""Every service of the server stack reaches PostgreSQL as its own role, never as the
+superuser: the API and migrations through the DATABASE_URL compose builds for each, the
+exporter and the backup job likewise. Only postgres itself and the role setup (db-roles)
+get the superuser's password. What each role may do is proven on a real PostgreSQL in
+tests/runtime/test_database_roles.py; this checks the wiring of every rendered combination.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import RenderedProject
+
+# service -> (compose file, the variable naming its database user, and the role it must be)
+CONNECTIONS = {
+    "migrate": ("compose.prod.yaml", "DATABASE_URL", "DB_OWNER_USER"),
+    "api": ("compose.prod.yaml", "DATABASE_URL", "DB_API_USER"),
+    "postgres-exporter": ("compose.monitoring.yaml", "DATA_SOURCE_USER", "DB_MONITOR_USER"),
+    "backup": ("compose.backup.yaml", "DATABASE_URL", "DB_BACKUP_USER"),
+}
+# The restore writes as the owner (it creates, renames and drops databases).
+RESTORE = ("compose.backup.yaml", "RESTORE_DATABASE_URL", "DB_OWNER_USER")
+SUPERUSER_SERVICES = {"postgres", "db-roles"}
+
+
+def environment(compose: dict[str, Any], service: str) -> dict[str, str]:
+    entries = compose["services"][service].get("environment", {})
+    if isinstance(entries, list):
+        return dict(entry.partition("=")[::2] for entry in entries)
+    return {name: str(value) for name, value in entries.items()}
+
+
+def compose_files(project: Path) -> dict[str, dict[str, Any]]:
+    return {
+        path.name: yaml.safe_load(path.read_text())
+        for path in project.glob("compose.*.yaml")
+        if path.name != "compose.yaml"  # local development: the superuser (tests create DBs)
+    }
+
+
+def test_each_service_connects_as_its_own_role(rendered_matrix: list[RenderedProject]) -> None:
+    checked = 0
+    for project in rendered_matrix:
+        files = compose_files(project.path)
+        for service, (file, variable, role) in [*CONNECTIONS.items(), ("backup", RESTORE)]:
+            if file not in files:
+                continue
+            value = environment(files[file], service).get(variable, "")
+            assert re.search(rf"\$\{{{role}[:}}]", value), (
+                f"{project.id}: {service}'s {variable} is not {role}: {value!r}"
+            )
+            checked += 1
+    assert checked >= len(rendered_matrix) * 2
+
+
+def test_only_postgres_and_the_role_setup_get_the_superuser_password(
+    rendered_matrix: list[RenderedProject],
+) -> None:
+    for project in rendered_matrix:
+        for name, compose in compose_files(project.path).items():
+            for service in compose.get("services", {}):
+                values = " ".join(environment(compose, service).values())
+                if service in SUPERUSER_SERVICES:
+                    continue
+                assert "POSTGRES_PASSWORD" not in values, f"{project.id}: {name} {service}"
+                assert not re.search(r"\$\{POSTGRES_USER[:}]", values), (
+                    f"{project.id}: {name} {service} connects as the superuser"
+                )
+
+
+def test_role_setup_gets_the_roles_the_project_has(rendered_matrix: list[RenderedProject]) -> None:
+    for project in rendered_matrix:
+        compose = yaml.safe_load((project.path / "compose.prod.yaml").read_text())
+        handed = set(environment(compose, "db-roles"))
+        expected = {"DB_OWNER_USER", "DB_API_USER"}
+        if project.answers["use_monitoring"]:
+            expected.add("DB_MONITOR_USER")
+        if project.answers["use_backups"]:
+            expected.add("DB_BACKUP_USER")
+        users = {name for name in handed if name.endswith("_USER") and name.startswith("DB_")}
+        assert users == expected, project.id
+        for user in expected:
+            assert user.replace("_USER", "_PASSWORD") in handed, f"{project.id}: {user}"
+        depends = compose["services"]["migrate"]["depends_on"]
+        assert depends["db-roles"]["condition"] == "service_completed_successfully"
+        assert (project.path / "infra" / "postgres" / "roles.sql").is_file()
