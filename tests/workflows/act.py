@@ -44,7 +44,7 @@ PLATFORM_HOST = "-self-hosted"
 STAND_INS: dict[str, dict[str, Any]] = {
     "actions/checkout": {
         "description": "act copies the project into the job's workspace: nothing to fetch",
-        "inputs": {"fetch-depth": {"required": False}},
+        "inputs": {"fetch-depth": {"required": False}, "persist-credentials": {"required": False}},
         "run": 'echo "checkout stand-in: workspace is $GITHUB_WORKSPACE"',
     },
     "actions/setup-node": {
