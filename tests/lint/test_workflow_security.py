@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import RenderedProject
 from tests.lint.collect import distinct_files, is_workflow
@@ -101,3 +102,151 @@ def test_zizmor_refuses_a_broken_workflow(
     workflow.parent.mkdir(parents=True)
     workflow.write_text(broken)
     assert ident in {finding["ident"] for finding in zizmor(workflow)}
+
+
+# What zizmor does not know: what this template's workflows must do with their images and
+# dependencies, and which job may hold which write scope. Checked on the parsed YAML, since
+# Trivy's database, the advisory databases, GHCR and Sigstore are out of reach here.
+TRIVY = "aquasecurity/trivy-action@"
+BUILD_PUSH = "docker/build-push-action@"
+ATTEST = "actions/attest-build-provenance@"
+# (workflow, job): the write scopes it holds, and why. Every other job reads at most.
+WRITES = {
+    ("deploy.yml", "build"): {"packages", "id-token", "attestations"},  # push, sign, store
+    ("template-update.yml", "update"): {"contents", "pull-requests"},  # push a branch, open a PR
+}
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [step for step in job.get("steps", []) if str(step.get("uses", "")).startswith(action)]
+
+
+def write_scopes(permissions: Any) -> set[str]:
+    if permissions in ("write-all", "read-all"):
+        return {"*"} if permissions == "write-all" else set()
+    return {scope for scope, level in (permissions or {}).items() if level == "write"}
+
+
+def supply_chain_problems(
+    workflows: dict[str, dict[str, Any]], audit_commands: list[str]
+) -> list[str]:
+    """What the generated CI and deploy workflows miss of the scan, audit, SBOM, attestation
+    and least-privilege rules; [] when they keep all of them."""
+    problems = []
+    ci_jobs = workflows["ci.yml"]["jobs"]
+    audit_job = ci_jobs.get("audit", {})
+    audits = " ".join(str(step.get("run", "")) for step in audit_job.get("steps", []))
+    for command in audit_commands:
+        if command not in audits:
+            problems.append(f"ci.yml: no audit job runs {command}")
+    image_steps = ci_jobs["image"]["steps"]
+    for build in steps_using(ci_jobs["image"], BUILD_PUSH):
+        tag = build["with"].get("tags")
+        scans = [
+            step
+            for step in image_steps[image_steps.index(build) :]
+            if str(step.get("uses", "")).startswith(TRIVY) and step["with"].get("image-ref") == tag
+        ]
+        wanted = {"severity": "CRITICAL", "ignore-unfixed": True, "exit-code": "1"}
+        if not build["with"].get("load") or not scans:
+            problems.append(f"ci.yml: image {tag} is not loaded and scanned by Trivy")
+        elif any(scans[0]["with"].get(key) != value for key, value in wanted.items()):
+            problems.append(f"ci.yml: the scan of {tag} does not fail on fixable CRITICAL")
+    build_job = workflows["deploy.yml"]["jobs"]["build"]
+    attested = {str(step["with"].get("subject-digest")) for step in steps_using(build_job, ATTEST)}
+    for build in steps_using(build_job, BUILD_PUSH):
+        options = build["with"]
+        if options.get("sbom") is not True or options.get("provenance") != "mode=max":
+            problems.append(f"deploy.yml: {build['name']} pushes no SBOM and full provenance")
+        if f"${{{{ steps.{build.get('id')}.outputs.digest }}}}" not in attested:
+            problems.append(f"deploy.yml: {build['name']}: no provenance attestation")
+    for name, workflow in workflows.items():
+        if write_scopes(workflow.get("permissions")) or "permissions" not in workflow:
+            problems.append(f"{name}: the workflow's default token is not read-only")
+        for job_id, job in workflow["jobs"].items():
+            held = write_scopes(job.get("permissions", workflow.get("permissions")))
+            allowed = WRITES.get((name, job_id), set())
+            if held - allowed:
+                problems.append(f"{name}: job {job_id} holds {sorted(held - allowed)}")
+            elif held != allowed:
+                problems.append(f"{name}: job {job_id} lacks {sorted(allowed - held)}")
+    return problems
+
+
+def audit_commands(answers: dict[str, Any]) -> list[str]:
+    """The dependency audits a project's CI must run, by its answers."""
+    commands = ["pnpm audit --audit-level critical"] if answers["api_stack"] == "nestjs" else []
+    if answers["api_stack"] == "fastapi":
+        commands.append("pip-audit --strict --disable-pip --require-hashes")
+    if answers.get("web_frontend") == "nextjs" and not commands[0].startswith("pnpm"):
+        commands.append("pnpm audit --audit-level critical")
+    return commands
+
+
+def rendered_workflows(project: Path) -> dict[str, dict[str, Any]]:
+    folder = project / ".github" / "workflows"
+    return {path.name: yaml.safe_load(path.read_text()) for path in sorted(folder.glob("*.yml"))}
+
+
+def test_workflows_scan_audit_attest_with_least_privilege(
+    rendered_matrix: list[RenderedProject],
+) -> None:
+    failures = {
+        project.id: problems
+        for project in rendered_matrix
+        if (
+            problems := supply_chain_problems(
+                rendered_workflows(project.path), audit_commands(project.answers)
+            )
+        )
+    }
+    record(
+        f"lint: audit, Trivy scan, SBOM, attestation and per-job token scopes checked in"
+        f" {len(rendered_matrix)} projects' workflows"
+    )
+    assert not failures, "\n".join(f"{key}: {value}" for key, value in failures.items())
+
+
+def without_attestation(workflows: dict[str, Any]) -> None:
+    build = workflows["deploy.yml"]["jobs"]["build"]
+    build["steps"] = [step for step in build["steps"] if step not in steps_using(build, ATTEST)]
+
+
+def write_token_in_ci(workflows: dict[str, Any]) -> None:
+    workflows["ci.yml"]["jobs"]["image"]["permissions"] = {"contents": "read", "id-token": "write"}
+
+
+def scan_without_failing(workflows: dict[str, Any]) -> None:
+    for step in steps_using(workflows["ci.yml"]["jobs"]["image"], TRIVY):
+        del step["with"]["exit-code"]
+
+
+def no_audit(workflows: dict[str, Any]) -> None:
+    del workflows["ci.yml"]["jobs"]["audit"]
+
+
+def no_sbom(workflows: dict[str, Any]) -> None:
+    for step in steps_using(workflows["deploy.yml"]["jobs"]["build"], BUILD_PUSH):
+        del step["with"]["sbom"]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "named"),
+    [
+        (without_attestation, "no provenance attestation"),
+        (write_token_in_ci, "job image holds ['id-token']"),
+        (scan_without_failing, "does not fail on fixable CRITICAL"),
+        (no_audit, "no audit job"),
+        (no_sbom, "no SBOM"),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_the_supply_chain_check_refuses_a_broken_workflow(
+    rendered_matrix: list[RenderedProject], breakage: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    project = rendered_matrix[0]
+    workflows = rendered_workflows(project.path)
+    commands = audit_commands(project.answers)
+    assert not supply_chain_problems(workflows, commands)
+    breakage(workflows)
+    assert any(named in problem for problem in supply_chain_problems(workflows, commands))

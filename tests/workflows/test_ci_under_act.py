@@ -32,6 +32,11 @@ STACKS = ("nestjs", "fastapi")
 # which the NestJS project's CI does anyway.
 EXTRA_ANSWERS = {"fastapi": {"web_frontend": "nextjs"}}
 ACT_TIMEOUT = 1500.0
+# Jobs whose point is a service on the internet, which no stand-in can replace: named in the
+# figures as not run, with the reason. (The lint layer checks them statically.)
+NEEDS_THE_INTERNET = {
+    "audit": "it asks the npm and PyPI advisory databases, which this machine cannot reach",
+}
 # This machine's corepack cannot verify the registry's current signing keys (see DESIGN.md).
 HOST_ENV = {"COREPACK_INTEGRITY_KEYS": "0"}
 
@@ -69,8 +74,9 @@ def test_ci_run_steps_pass_under_act(ci_project: Path, tmp_path: Path) -> None:
     workflow = ci_project / ".github" / "workflows" / "ci.yml"
     jobs = workflow_jobs(workflow)
     stand_ins = write_stand_ins(jobs, tmp_path / "actions")
-    runnable: list[Job] = [job for job in jobs if not missing_stand_ins(job)]
-    not_run = {job.id: missing_stand_ins(job) for job in jobs if missing_stand_ins(job)}
+    offline = [job for job in jobs if job.id not in NEEDS_THE_INTERNET]
+    runnable: list[Job] = [job for job in offline if not missing_stand_ins(job)]
+    not_run = {job.id: missing_stand_ins(job) for job in offline if missing_stand_ins(job)}
     assert any(job.id == "check" for job in runnable), f"the check job cannot run: {not_run}"
 
     figures = []
@@ -92,6 +98,9 @@ def test_ci_run_steps_pass_under_act(ci_project: Path, tmp_path: Path) -> None:
             failures.append(f"job {job.id}\n{run.report()}")
     for job_id, actions in not_run.items():
         figures.append(f"job {job_id} not run: no local stand-in for {', '.join(actions)}")
+    for job in jobs:
+        if job.id in NEEDS_THE_INTERNET:
+            figures.append(f"job {job.id} not run: {NEEDS_THE_INTERNET[job.id]}")
     record(f"act: ci.yml [{stack_of(ci_project)}]: " + "; ".join(figures))
     assert not failures, "\n\n".join(failures)
 
