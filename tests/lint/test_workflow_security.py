@@ -191,6 +191,11 @@ def rendered_workflows(project: Path) -> dict[str, dict[str, Any]]:
 def test_workflows_scan_audit_attest_with_least_privilege(
     rendered_matrix: list[RenderedProject],
 ) -> None:
+    for project in rendered_matrix:
+        dependabot = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+        ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
+        # What keeps every `@<sha> # vX.Y.Z` pin current.
+        assert "github-actions" in ecosystems, f"{project.id}: Dependabot skips the actions"
     failures = {
         project.id: problems
         for project in rendered_matrix
