@@ -29,10 +29,7 @@ def running_api(
 ) -> Iterator[ApiProcess]:
     """The built API of this case, started once; migrations applied to its own database."""
     project = generated_project
-    project.require("install")
-    project.require("build")
-    project.require("migrate", database="api")
-    api = ApiProcess.for_project(project)
+    api = ApiProcess.built_and_migrated(project, database="api")
     api.start()
     project.say(
         f"[runtime] {runtime_case.id}: API ready {api.seconds_to_ready:.1f}s after start, "

@@ -109,13 +109,30 @@ class ApiProcess:
         cls,
         project: GeneratedProject,
         name: str = "api",
+        database: str = "api",
         **overrides: str,
     ) -> ApiProcess:
-        """An API process of `project`; `name` keeps its logs apart from other instances."""
+        """An API process of `project`; `name` keeps its logs apart from other instances,
+        `database` names the project's database it uses (see GeneratedProject.database)."""
         # As the API's role: it reads and writes rows, and can create nothing.
-        settings = api_settings(project, free_port(), project.roles("api").api_url)
+        settings = api_settings(project, free_port(), project.roles(database).api_url)
         settings.update(overrides)
         return cls(project, settings, project.workdir / name)
+
+    @classmethod
+    def built_and_migrated(
+        cls,
+        project: GeneratedProject,
+        database: str,
+        name: str | None = None,
+        **overrides: str,
+    ) -> ApiProcess:
+        """An API process of `project` once it is installed and built, on the database for
+        `database` with the migrations applied (as the owner); named after it by default."""
+        project.require("install")
+        project.require("build")
+        project.require("migrate", database=database)
+        return cls.for_project(project, name or database, database, **overrides)
 
     # ----------------------------------------------------------------------- lifecycle
 

@@ -82,10 +82,7 @@ def api(
     """The generated API, built and started by the runtime harness (the API is the same
     whatever use_monitoring says, so the contract suite's build is shared when both run)."""
     project = runtime_session(request.config, tmp_path_factory).project(case)
-    project.require("install")
-    project.require("build")
-    project.require("migrate", database="api")
-    api = ApiProcess.for_project(project, name="api-monitoring")
+    api = ApiProcess.built_and_migrated(project, database="api", name="api-monitoring")
     api.start()
     yield api
     api.stop()

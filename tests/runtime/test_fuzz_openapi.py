@@ -46,13 +46,7 @@ def fuzzed_api(
 ) -> Iterator[ApiProcess]:
     if runtime_case.answer_set != FUZZED_SET:
         pytest.skip(f"{runtime_case.id}: fuzzed once per stack, on the {FUZZED_SET} set")
-    project = generated_project
-    project.require("install")
-    project.require("build")
-    project.require("migrate", database="fuzz")
-    api = ApiProcess.for_project(
-        project, name="fuzz", DATABASE_URL=project.roles("fuzz").api_url, **LIMITS
-    )
+    api = ApiProcess.built_and_migrated(generated_project, database="fuzz", **LIMITS)
     api.start()
     yield api
     api.stop()

@@ -64,11 +64,7 @@ def storm_api(
 ) -> Iterator[ApiProcess]:
     if runtime_case.answer_set != STORMED_SET:
         pytest.skip(f"{runtime_case.id}: stormed once per stack, on the {STORMED_SET} set")
-    project = generated_project
-    project.require("install")
-    project.require("build")
-    project.require("migrate", database="storm")
-    api = ApiProcess.for_project(project, name="storm", DATABASE_URL=project.database("storm"))
+    api = ApiProcess.built_and_migrated(generated_project, database="storm")
     api.start()
     yield api
     api.stop()
