@@ -5,6 +5,7 @@ cloud-init's own schema, shellcheck and checks against the rest of the project."
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -125,7 +126,7 @@ def test_scripts_in_user_data_pass_shellcheck(
     assert not failures, "\n\n".join(failures)
 
 
-def test_user_data_agrees_with_terraform_and_the_deploy_workflow(
+def test_user_data_agrees_with_terraform_and_the_deploy_gate(
     servers: list[ServerUserData], sample_keys: ud.SampleKeys
 ) -> None:
     problems = []
@@ -145,14 +146,17 @@ def test_user_data_agrees_with_terraform_and_the_deploy_workflow(
         }
         if settings != expected:
             problems.append(f"{server.label}: provision.env is {settings}, not {expected}")
-        deploy_workflow = (server.project.path / ".github/workflows/deploy.yml").read_text()
-        if f"vars.DEPLOY_PATH || '/srv/{slug}'" not in deploy_workflow:
-            problems.append(f"{server.label}: deploy.yml's default DEPLOY_PATH is not /srv/{slug}")
         users = {user["name"]: user for user in data["users"]}
-        if users.get("deploy", {}).get("ssh_authorized_keys") != [f"restrict {sample_keys.deploy}"]:
+        # The deploy key runs the checkout's gate and nothing else (scripts/deploy-gate).
+        gate = f"/srv/{slug}/scripts/deploy-gate"
+        forced = f'command="{gate} {server.environment}",restrict {sample_keys.deploy}'
+        if users.get("deploy", {}).get("ssh_authorized_keys") != [forced]:
             problems.append(
-                f"{server.label}: the deploy account does not hold the deploy key alone"
+                f"{server.label}: the deploy account does not hold the deploy key alone,"
+                f" forced to {gate}: {users.get('deploy', {}).get('ssh_authorized_keys')}"
             )
+        if not os.access(server.project.path / "scripts/deploy-gate", os.X_OK):
+            problems.append(f"{server.label}: the forced command's scripts/deploy-gate is missing")
         if users.get("ops", {}).get("ssh_authorized_keys") != [sample_keys.admin]:
             problems.append(f"{server.label}: the admin account does not hold the admin keys")
         sshd = ud.written_file(data, "/etc/ssh/sshd_config.d/10-hardening.conf")

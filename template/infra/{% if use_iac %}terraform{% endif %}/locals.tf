@@ -9,7 +9,8 @@ locals {
     managed-by  = "terraform"
   }
 
-  # The project's checkout on the server: scripts/deploy runs there (deploy.yml's DEPLOY_PATH).
+  # The project's checkout on the server: its scripts/deploy-gate is the deploy key's forced
+  # command (infra/cloud-init/user-data.yaml.tftpl).
   deploy_path = "/srv/${var.project}"
 
   # Docker's apt repository for each image this configuration supports.

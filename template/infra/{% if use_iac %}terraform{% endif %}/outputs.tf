@@ -29,10 +29,9 @@ output "admin_ssh" {
 }
 
 output "deploy_settings" {
-  description = "The deploy workflow's settings for this environment: GitHub Environment secrets DEPLOY_HOST and DEPLOY_USER, variable DEPLOY_PATH."
+  description = "The deploy workflow's settings for this environment: GitHub Environment secrets DEPLOY_HOST and DEPLOY_USER. The deploy key's forced command on the server knows the checkout (local.deploy_path)."
   value = {
     DEPLOY_HOST = hcloud_server.main.ipv4_address
     DEPLOY_USER = "deploy"
-    DEPLOY_PATH = local.deploy_path
   }
 }
