@@ -127,6 +127,29 @@ def write_scopes(permissions: Any) -> set[str]:
     return {scope for scope, level in (permissions or {}).items() if level == "write"}
 
 
+# The one request a deploy job sends: the server's forced command (scripts/deploy-gate)
+# accepts nothing else, and the age key is the only line on ssh's stdin.
+GATE_REQUEST = '"$DEPLOY_USER@$DEPLOY_HOST" "deploy $ref $TAG"'
+AGE_KEY_ON_STDIN = "printf '%s\\n' \"$age_key\" | ssh "
+
+
+def deploy_job_problems(workflow: dict[str, Any]) -> list[str]:
+    """What a deploy job does beyond asking the server's gate for `deploy REF TAG`."""
+    problems = []
+    jobs = {job_id: job for job_id, job in workflow["jobs"].items() if job_id.startswith("deploy-")}
+    if not jobs:
+        problems.append("deploy.yml: no deploy job")
+    for job_id, job in jobs.items():
+        if job.get("permissions") != {}:
+            problems.append(f"deploy.yml: {job_id} holds a token ({job.get('permissions')})")
+        script = "\n".join(str(step.get("run", "")) for step in job["steps"])
+        if "bash -s" in script or "${{" in script:
+            problems.append(f"deploy.yml: {job_id} sends a script or expands ${{{{ }}}} in run:")
+        if GATE_REQUEST not in script or AGE_KEY_ON_STDIN not in script:
+            problems.append(f"deploy.yml: {job_id} does not send only 'deploy REF TAG'")
+    return problems
+
+
 def supply_chain_problems(
     workflows: dict[str, dict[str, Any]], audit_commands: list[str]
 ) -> list[str]:
@@ -160,6 +183,7 @@ def supply_chain_problems(
             problems.append(f"deploy.yml: {build['name']} pushes no SBOM and full provenance")
         if f"${{{{ steps.{build.get('id')}.outputs.digest }}}}" not in attested:
             problems.append(f"deploy.yml: {build['name']}: no provenance attestation")
+    problems.extend(deploy_job_problems(workflows["deploy.yml"]))
     for name, workflow in workflows.items():
         if write_scopes(workflow.get("permissions")) or "permissions" not in workflow:
             problems.append(f"{name}: the workflow's default token is not read-only")
@@ -235,9 +259,24 @@ def no_sbom(workflows: dict[str, Any]) -> None:
         del step["with"]["sbom"]
 
 
+def shell_on_the_server(workflows: dict[str, Any]) -> None:
+    for job_id, job in workflows["deploy.yml"]["jobs"].items():
+        if job_id.startswith("deploy-"):
+            for step in job["steps"]:
+                step["run"] = step["run"].replace('"deploy $ref $TAG"', "'bash -s'")
+
+
+def token_in_a_deploy_job(workflows: dict[str, Any]) -> None:
+    for job_id, job in workflows["deploy.yml"]["jobs"].items():
+        if job_id.startswith("deploy-"):
+            job["permissions"] = {"contents": "read"}
+
+
 @pytest.mark.parametrize(
     ("breakage", "named"),
     [
+        (shell_on_the_server, "sends a script"),
+        (token_in_a_deploy_job, "holds a token"),
         (without_attestation, "no provenance attestation"),
         (write_token_in_ci, "job image holds ['id-token']"),
         (scan_without_failing, "does not fail on fixable CRITICAL"),
