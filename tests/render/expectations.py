@@ -60,6 +60,8 @@ RULES: list[Rule] = [
     # Zero-downtime releases on the server, and the stack as they run it.
     ("scripts/deploy", _always),
     ("scripts/rollback", _always),
+    # The deploy key's forced command: only reviewed commits reach scripts/deploy.
+    ("scripts/deploy-gate", _always),
     ("scripts/server-compose", _always),
     ("scripts/lib/deploy.sh", _always),
     ("scripts/lib/server.sh", _always),
