@@ -119,6 +119,7 @@ NOT_A_REQUEST = {
     "a shell reading a script": ("bash -s", "'bash'"),
     "another program": ("ls -la", "not 'ls'"),
     "an interactive session": (None, "an interactive session"),
+    "spaces only": ("   ", "an empty command"),
     "a second command after ;": ("deploy v1.0.0 1.0.0; touch CANARY", "only letters, digits"),
     "a command substitution": ("deploy $(touch CANARY) 1.0.0", "only letters, digits"),
     "a pipe": ("rollback | sh", "only letters, digits"),
