@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.harness.loopback_http import LoopbackHttpServer
-from tests.monitoring.loopback_process import LoopbackProcess
+from tests.harness.loopback_process import LoopbackProcess
 from tests.monitoring.test_compose_monitoring import merged_config
 from tests.monitoring.traefik_labels import http_configuration
 from tests.paths import VENV_BIN
