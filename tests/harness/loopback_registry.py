@@ -14,7 +14,6 @@ from typing import Self
 
 import yaml
 
-from tests.harness.ports import free_port
 from tests.harness.loopback_process import LoopbackProcess
 
 REGISTRY = "docker-registry"

@@ -23,9 +23,9 @@ import yaml
 
 from tests.harness import postgres
 from tests.harness.api_process import ApiProcess
+from tests.harness.loopback_process import LoopbackProcess
 from tests.harness.redis_server import RedisServer
 from tests.monitoring.alertmanager_config import render_alertmanager_config
-from tests.harness.loopback_process import LoopbackProcess
 from tests.monitoring.projects import (
     load_yaml,
     monitoring_dir,
