@@ -23,10 +23,15 @@ import yaml
 
 from tests.harness import postgres
 from tests.harness.api_process import ApiProcess
+from tests.harness.loopback_process import LoopbackProcess
 from tests.harness.redis_server import RedisServer
 from tests.monitoring.alertmanager_config import render_alertmanager_config
-from tests.monitoring.loopback_process import LoopbackProcess
-from tests.monitoring.projects import load_yaml, monitoring_dir, prometheus_dir
+from tests.monitoring.projects import (
+    load_yaml,
+    monitoring_dir,
+    prometheus_api_switches,
+    prometheus_dir,
+)
 from tests.monitoring.tools import binary
 
 # Scrape jobs without a target here, and the metric name prefixes only they provide.
@@ -120,6 +125,8 @@ class LiveStack:
                 # Alertmanager is discovered a few seconds after the first rule evaluation;
                 # resend soon rather than after the default minute.
                 "--rules.alert.resend-delay=2s",
+                # The HTTP APIs the server's Prometheus has on, exactly.
+                *prometheus_api_switches(self.project),
             ],
             env={**os.environ, "APP_ENV": "test"},
         )

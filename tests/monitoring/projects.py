@@ -60,6 +60,14 @@ def rule_files(project: Path) -> list[Path]:
     return sorted((prometheus_dir(project) / "rules").glob("*.yml"))
 
 
+def prometheus_api_switches(project: Path) -> list[str]:
+    """The `--web.enable-*` flags compose.monitoring.yaml starts Prometheus with: which of its
+    HTTP APIs (lifecycle, admin, remote write) anything on the monitoring network may call."""
+    compose = load_yaml(project / "compose.monitoring.yaml")
+    command: list[str] = compose["services"]["prometheus"]["command"]
+    return [flag for flag in command if flag.startswith("--web.enable-")]
+
+
 def rule_test_files(project: Path) -> list[Path]:
     return sorted((prometheus_dir(project) / "rules" / "tests").glob("*.test.yml"))
 

@@ -5,6 +5,7 @@ images are pinned, memory is limited, every mounted file exists."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -32,7 +33,9 @@ def server_stack(project: Path) -> ComposeStack:
     )
 
 
-def merged_config(project: Path) -> dict[str, Any]:
+def merged_config(project: Path, environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """`docker compose config` of the server stack; `environment` overrides the env file (as
+    an operator's shell would)."""
     stack = server_stack(project)
     args = [tool("docker-compose"), "--env-file", stack.env_file]
     for file in stack.files:
@@ -44,6 +47,7 @@ def merged_config(project: Path) -> dict[str, Any]:
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, **(environment or {})},
     )
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)

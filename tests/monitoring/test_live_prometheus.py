@@ -255,6 +255,16 @@ def test_every_metric_an_alert_reads_was_scraped(
     assert not missing, missing
 
 
+def test_prometheus_refuses_lifecycle_calls_from_the_network(live: LiveStack) -> None:
+    """Anything on the monitoring network (Grafana, Alloy, an exporter) reaches Prometheus:
+    with the lifecycle API on, one POST reloads or stops it. /-/quit is not sent: on a
+    Prometheus that accepted it, the rest of this module would lose its server."""
+    response = httpx.post(f"{live.prometheus_url}/-/reload", timeout=10)
+    assert response.status_code == 403, (response.status_code, response.text)
+    assert "Lifecycle API is not enabled" in response.text
+    assert live.query("up")["status"] == "success"
+
+
 def test_a_healthy_stack_fires_only_the_watchdog(live: LiveStack) -> None:
     live.wait_for('ALERTS{alertname="Watchdog"}')
     alerts = live.api_get("alerts")["data"]["alerts"]

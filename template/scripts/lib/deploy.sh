@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# One release procedure for scripts/deploy and scripts/rollback (sourced, not run).
+# One release procedure for scripts/deploy and scripts/rollback (sourced, not run, after
+# lib/images.sh).
 #
 # Every service a release replaces (RELEASED_SERVICES: the API, and the web front end when
 # there is one) gets a new container beside its old one. Traefik starts routing to a new
@@ -53,23 +54,18 @@ take_lock() {
   flock --nonblock 9 || die "another deploy of $ENVIRONMENT is running (lock: $STATE_DIR/lock)"
 }
 
+# One line of the release log: time, action, tag, ok or failed, why it failed, and the
+# registry digest of each service's image (lib/images.sh).
 record() {
   local action=$1 tag=$2 result=$3 detail=${4:-}
-  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$action" "$tag" "$result" "$detail" \
-    >>"$STATE_DIR/releases.log"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$action" "$tag" "$result" \
+    "$detail" "$(digests_of_release "$tag")" >>"$STATE_DIR/releases.log"
 }
 
 # Tags that went live, oldest first (deploys and rollbacks that succeeded).
 live_tags() {
   [[ -f $STATE_DIR/releases.log ]] || return 0
   awk -F'\t' '$4 == "ok" { print $3 }' "$STATE_DIR/releases.log"
-}
-
-ensure_image() {
-  local image=$1
-  docker image inspect "$image" >/dev/null 2>&1 && return 0
-  echo "pulling $image"
-  docker pull --quiet "$image" >/dev/null || die "cannot pull $image: is the tag pushed, and is this server logged in to the registry?"
 }
 
 # The release's image of a service: <SERVICE>_IMAGE from the env file (API_IMAGE, WEB_IMAGE).
@@ -256,17 +252,20 @@ start_beside_running() {
   ((${#missing[@]} == 0)) || { FAILURE="compose started no new ${missing[*]} container"; fail_release "$action" "$tag"; }
 }
 
-# release ACTION TAG: ACTION is deploy (runs migrations first) or rollback (does not: the
-# schema stays at the newer release, which is why migrations must be backwards compatible).
+# release ACTION TAG [SERVICE=DIGEST...]: ACTION is deploy (runs migrations first) or rollback
+# (does not: the schema stays at the newer release, which is why migrations must be backwards
+# compatible). With digests, each service's image is exactly that content (lib/images.sh).
 release() {
   local action=$1 tag=$2 service id
+  shift 2
   RELEASE_STARTED=$SECONDS
   validate_tag "$tag"
+  parse_digests "$@"
   decrypt_env_file
   require_env_file
   take_lock
   for service in "${RELEASED_SERVICES[@]}"; do
-    ensure_image "$(image_of "$service"):$tag"
+    ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
   done
   export API_TAG=$tag
   RETIRING=()

@@ -1,7 +1,7 @@
-"""A program of the monitoring stack run as a plain process on a loopback port.
+"""A program run as a plain process on a loopback port (monitoring services, a registry, Traefik).
 
 Each process is started and stopped by its own handle: nothing here looks processes up by
-name, so a developer's own Prometheus or exporters are never touched.
+name, so a developer's own Prometheus, exporters or registry are never touched.
 """
 
 from __future__ import annotations

@@ -1,0 +1,119 @@
+"""Who reaches Grafana through Traefik: a real Traefik serves the grafana service's labels, as
+`docker compose config` resolves them for a value of GRAFANA_ALLOWED_CIDRS, in front of a
+local stand-in for Grafana; the requests come from 127.0.0.1.
+
+The default lets only private networks and Tailscale in, so a client on any other address
+(127.0.0.1 here, a public address on the server) gets Traefik's 403 and never Grafana's login
+page. What is not run here: Traefik's Docker provider reading these labels (the docker layer
+runs it for the API's) and Grafana itself.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.harness.loopback_http import LoopbackHttpServer
+from tests.harness.loopback_process import LoopbackProcess
+from tests.monitoring.test_compose_monitoring import merged_config
+from tests.monitoring.traefik_labels import http_configuration
+from tests.paths import VENV_BIN
+
+STAND_IN_BODY = b"grafana stand-in"
+# GRAFANA_ALLOWED_CIDRS -> what a client on 127.0.0.1 gets. Empty is the default.
+CASES = {
+    "": 403,
+    "203.0.113.0/24,2001:db8::/32": 403,
+    "203.0.113.0/24,127.0.0.1/32": 200,
+}
+
+
+class GrafanaStandIn(LoopbackHttpServer):
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(STAND_IN_BODY)))
+                self.end_headers()
+                self.wfile.write(STAND_IN_BODY)
+
+            def log_message(self, *args: object) -> None:  # keep pytest output clean
+                pass
+
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def project(monitored_projects: dict[str, Path]) -> Path:
+    """Grafana's labels are the same for every monitoring answer set."""
+    return monitored_projects["without-backups"]
+
+
+@pytest.fixture(scope="module")
+def grafana() -> Iterator[GrafanaStandIn]:
+    with GrafanaStandIn() as stand_in:
+        yield stand_in
+
+
+def serve_labels(labels: dict[str, str], grafana: GrafanaStandIn, workdir: Path) -> LoopbackProcess:
+    """A real Traefik with the labels' routers and middlewares on a loopback entry point named
+    like the server's (plain HTTP here: the server's TLS is the docker layer's concern)."""
+    traefik = LoopbackProcess("traefik", workdir / "logs")
+    dynamic = workdir / "dynamic.yml"
+    dynamic.write_text(yaml.safe_dump(http_configuration(labels, {"grafana": grafana.url})))
+    static = workdir / "traefik.yml"
+    static.write_text(
+        yaml.safe_dump(
+            {
+                "entryPoints": {"websecure": {"address": traefik.address}},
+                "providers": {"file": {"filename": str(dynamic)}},
+                "log": {"level": "INFO"},
+            }
+        )
+    )
+    traefik.start([str(VENV_BIN / "traefik"), f"--configfile={static}"])
+    return traefik
+
+
+def get_until_routed(url: str, host: str, timeout: float = 20) -> httpx.Response:
+    """Traefik answers 404 until the file provider's routers are loaded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(url, headers={"Host": host}, timeout=5)
+        if response.status_code != 404 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(("allowed", "expected"), CASES.items(), ids=lambda v: str(v) or "default")
+def test_grafana_is_routed_only_to_allowed_client_networks(
+    project: Path,
+    grafana: GrafanaStandIn,
+    tmp_path: Path,
+    allowed: str,
+    expected: int,
+) -> None:
+    labels = merged_config(project, {"GRAFANA_ALLOWED_CIDRS": allowed})["services"]["grafana"][
+        "labels"
+    ]
+    host = re.fullmatch(r"Host\(`([^`]+)`\)", labels["traefik.http.routers.grafana.rule"])
+    assert host, labels
+    traefik = serve_labels(labels, grafana, tmp_path)
+    try:
+        response = get_until_routed(f"http://{traefik.address}/login", host.group(1))
+    finally:
+        traefik.stop()
+    print(
+        f"GRAFANA_ALLOWED_CIDRS={allowed!r}: client 127.0.0.1 -> {response.status_code}"
+        f" ({'Grafana' if response.content == STAND_IN_BODY else 'Traefik'})"
+    )
+    assert response.status_code == expected, (response.status_code, traefik.log_tail())
+    assert (response.content == STAND_IN_BODY) == (expected == 200)
