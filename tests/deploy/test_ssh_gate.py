@@ -128,7 +128,12 @@ NOT_A_REQUEST = {
     "a short SHA": ("deploy abc1234 abc1234", "REF 'abc1234'"),
     "a tag outside v*": ("deploy release-1 1.0.0", "REF 'release-1'"),
     "a moving image tag": ("deploy v1.0.0 latest", "TAG 'latest'"),
-    "deploy without TAG": ("deploy v1.0.0", "exactly REF and TAG"),
+    "deploy without TAG": ("deploy v1.0.0", "deploy takes REF, TAG and at most"),
+    "a malformed digest": ("deploy v1.0.0 1.0.0 api=sha256:abc", "'api=sha256:abc': give"),
+    "more digests than images": (
+        "deploy v1.0.0 1.0.0" + f" api=sha256:{'a' * 64}" * 3,
+        "at most one SERVICE=sha256:DIGEST per image",
+    ),
     "rollback with two tags": ("rollback 1.0.0 0.9.0", "at most one TAG"),
     "a malformed rollback TAG": ("rollback 1.0", "TAG '1.0'"),
 }
@@ -203,6 +208,16 @@ def test_production_deploys_a_release_tag(remote: Remote) -> None:
     assert "deploying 1.0.0 (v1.0.0, " in result.stdout, result
     reached_deploy(remote, result, "1.0.0")
     assert remote.server.head("production") == remote.first
+
+
+def test_digests_reach_scripts_deploy_which_pulls_by_them(remote: Remote) -> None:
+    digest = "sha256:" + "ab" * 32
+    result = remote.server.ssh(
+        "production", f"deploy v1.0.0 1.0.0 api={digest}", remote.age_key("production")
+    )
+    assert "deploying 1.0.0 (v1.0.0, " in result.stdout, result
+    assert result.returncode == 1, result
+    assert f"cannot pull {remote.api_image}@{digest}" in result.stderr, result
 
 
 def test_production_deploys_main_where_the_forced_command_accepts_it(remote: Remote) -> None:

@@ -129,7 +129,7 @@ def write_scopes(permissions: Any) -> set[str]:
 
 # The one request a deploy job sends: the server's forced command (scripts/deploy-gate)
 # accepts nothing else, and the age key is the only line on ssh's stdin.
-GATE_REQUEST = '"$DEPLOY_USER@$DEPLOY_HOST" "deploy $ref $TAG"'
+GATE_REQUEST = '"$DEPLOY_USER@$DEPLOY_HOST" "deploy $ref $TAG${digests[*]:+ ${digests[*]}}"'
 AGE_KEY_ON_STDIN = "printf '%s\\n' \"$age_key\" | ssh "
 
 
@@ -148,6 +148,23 @@ def deploy_job_problems(workflow: dict[str, Any]) -> list[str]:
         if GATE_REQUEST not in script or AGE_KEY_ON_STDIN not in script:
             problems.append(f"deploy.yml: {job_id} does not send only 'deploy REF TAG'")
     return problems
+
+
+def digest_problems(workflow: dict[str, Any], image: str, digest: str) -> list[str]:
+    """Whether every deploy job hands the server the digest the build pushed `image` as
+    (servers pull by it: a tag moved since cannot change what runs)."""
+    output = f"{image}_digest"
+    if workflow["jobs"]["build"].get("outputs", {}).get(output) != digest:
+        return [f"deploy.yml: the build job has no output {output} = {digest}"]
+    wanted = f"${{{{ needs.build.outputs.{output} }}}}"
+    return [
+        f"deploy.yml: {job_id} does not pass the {image} image's digest"
+        for job_id, job in workflow["jobs"].items()
+        if job_id.startswith("deploy-")
+        and not any(
+            step.get("env", {}).get(f"{image.upper()}_DIGEST") == wanted for step in job["steps"]
+        )
+    ]
 
 
 def supply_chain_problems(
@@ -181,8 +198,10 @@ def supply_chain_problems(
         options = build["with"]
         if options.get("sbom") is not True or options.get("provenance") != "mode=max":
             problems.append(f"deploy.yml: {build['name']} pushes no SBOM and full provenance")
-        if f"${{{{ steps.{build.get('id')}.outputs.digest }}}}" not in attested:
+        digest = f"${{{{ steps.{build.get('id')}.outputs.digest }}}}"
+        if digest not in attested:
             problems.append(f"deploy.yml: {build['name']}: no provenance attestation")
+        problems.extend(digest_problems(workflows["deploy.yml"], str(build.get("id")), digest))
     problems.extend(deploy_job_problems(workflows["deploy.yml"]))
     for name, workflow in workflows.items():
         if write_scopes(workflow.get("permissions")) or "permissions" not in workflow:
@@ -263,7 +282,14 @@ def shell_on_the_server(workflows: dict[str, Any]) -> None:
     for job_id, job in workflows["deploy.yml"]["jobs"].items():
         if job_id.startswith("deploy-"):
             for step in job["steps"]:
-                step["run"] = step["run"].replace('"deploy $ref $TAG"', "'bash -s'")
+                step["run"] = step["run"].replace(GATE_REQUEST.split(" ", 1)[1], "'bash -s'")
+
+
+def deploy_by_tag_only(workflows: dict[str, Any]) -> None:
+    for job_id, job in workflows["deploy.yml"]["jobs"].items():
+        if job_id.startswith("deploy-"):
+            for step in job["steps"]:
+                step.get("env", {}).pop("API_DIGEST", None)
 
 
 def token_in_a_deploy_job(workflows: dict[str, Any]) -> None:
@@ -277,6 +303,7 @@ def token_in_a_deploy_job(workflows: dict[str, Any]) -> None:
     [
         (shell_on_the_server, "sends a script"),
         (token_in_a_deploy_job, "holds a token"),
+        (deploy_by_tag_only, "does not pass the api image's digest"),
         (without_attestation, "no provenance attestation"),
         (write_token_in_ci, "job image holds ['id-token']"),
         (scan_without_failing, "does not fail on fixable CRITICAL"),
