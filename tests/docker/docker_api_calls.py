@@ -8,6 +8,7 @@ has none.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
@@ -142,3 +143,20 @@ def reader_calls(reader: str, target: str, now: int) -> list[Call]:
         Call("events", events, False),
         Call("networks", f"GET {API}/networks", False),
     ]
+
+
+# An HAProxy httplog line (haproxy.cfg): ... <status> <bytes> ... "<METHOD> <target> HTTP/1.x"
+LOG_LINE = re.compile(r' (\d{3}) \+?\d+ .*"(\w+) (\S+) HTTP/1\.[01]"$')
+HEX_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def calls_in_log(log: str) -> dict[str, set[str]]:
+    """`METHOD /path` (container ids as {id}, no query) -> the statuses a proxy's log shows."""
+    calls: dict[str, set[str]] = {}
+    for line in log.splitlines():
+        match = LOG_LINE.search(line)
+        if match:
+            status, method, target = match.groups()
+            shape = HEX_ID.sub("{id}", target.partition("?")[0])
+            calls.setdefault(f"{method} {shape}", set()).add(status)
+    return calls

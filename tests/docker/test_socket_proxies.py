@@ -13,8 +13,8 @@ No server stack is started: the proxies, a container to aim at, and the probes.
 from __future__ import annotations
 
 import json
-import re
 import secrets
+import shlex
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ import pytest
 
 from tests.docker.docker_api_calls import (
     Call,
+    calls_in_log,
     parse,
     passed,
     probe_script,
@@ -38,7 +39,6 @@ from tests.report import record
 
 READERS = ("traefik", "alloy", "cadvisor")
 IMAGE_VARIABLES = {"traefik": "TRAEFIK_IMAGE", "alloy": "ALLOY_IMAGE", "cadvisor": "CADVISOR_IMAGE"}
-HEX_ID = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,6 @@ def test_each_reader_reaches_its_own_proxy_and_only_its_allowed_calls(
     assert state == "true", "a refused call stopped or removed the target container"
 
 
-REQUEST_LINE = re.compile(r' (\d{3}) \+?\d+ .*"(\w+) (\S+) HTTP/1\.[01]"$')
-
-
 def test_traefik_discovers_containers_through_its_proxy_and_needs_nothing_refused(
     proxies: Proxies,
 ) -> None:
@@ -168,14 +165,7 @@ def test_traefik_discovers_containers_through_its_proxy_and_needs_nothing_refuse
     finally:
         docker("rm", "--force", traefik)
     proxy_id = proxies.compose.container_id(proxy("traefik"))
-    lines = docker("logs", "--since", since, proxy_id)
-    calls: dict[str, set[str]] = {}
-    for line in lines.splitlines():
-        match = REQUEST_LINE.search(line)
-        if match:
-            status, method, target = match.groups()
-            shape = HEX_ID.sub("{id}", re.sub(r"\?.*", "", target))
-            calls.setdefault(f"{method} {shape}", set()).add(status)
+    calls = calls_in_log(docker("logs", "--since", since, proxy_id))
     for call, statuses in sorted(calls.items()):
         record(f"docker api: Traefik called {call}: {', '.join(sorted(statuses))}")
     assert {"GET /v1.41/containers/json", "GET /v1.41/events"} <= calls.keys(), calls
@@ -183,31 +173,70 @@ def test_traefik_discovers_containers_through_its_proxy_and_needs_nothing_refuse
     assert not refused_calls, f"Traefik needed calls its proxy refused: {refused_calls}"
 
 
+def run_checks(
+    proxies: Proxies, service: str, checks: dict[str, str], override: str | None = None
+) -> None:
+    """Each shell test, run in the service's container as compose gives it (a plain image in
+    place of the service's, and what `override`, a compose file, changes), must succeed."""
+    script = "\n".join(
+        f"if {test}; then echo {shlex.quote(f'ok {what}')};"
+        f" else echo {shlex.quote(f'FAILED {what}')}; fi"
+        for what, test in checks.items()
+    )
+    image = {"cadvisor": "CADVISOR_IMAGE", "node-exporter": "NODE_EXPORTER_IMAGE"}[service]
+    compose = Compose(
+        proxies.project,
+        "env/production.env",
+        ["compose.prod.yaml", "compose.monitoring.yaml", *([override] if override else [])],
+        {**proxies.compose.env, image: base_image()},
+    )
+    output = compose("run", "--rm", "--no-deps", "--entrypoint", "bash", service, "-c", script)
+    for line in output.splitlines():
+        record(f"docker api: {service}'s mounts: {line}")
+    assert "FAILED" not in output, output
+    assert output.count("ok ") == len(checks), output
+
+
 def test_cadvisor_sees_what_it_reads_and_not_the_socket_or_dockers_state(
     proxies: Proxies,
 ) -> None:
-    """cAdvisor's mounts as compose gives them (run with a plain image in its place): the
-    files its source reads under /rootfs are there, the sockets and Docker's state are not."""
+    """cAdvisor's mounts: the files its source reads under /rootfs are there (cAdvisor cannot
+    run here), the sockets under /run and Docker's state are not."""
     pid = docker("inspect", "--format", "{{.State.Pid}}", proxies.target).strip()
     driver = docker("info", "--format", "{{.Driver}}").strip()
     layers = f"/rootfs/var/lib/docker/image/{driver}/layerdb/mounts"
-    checks = {
-        "layer id (mount-id)": f"test -s {layers}/{proxies.target}/mount-id",
-        "network counters": f"test -r /rootfs/proc/{pid}/net/dev",
-        "cgroups": "test -d /sys/fs/cgroup",
-        "no Docker socket": "! test -e /rootfs/run/docker.sock",
-        "no socket at all under /run": 'test -z "$(find /rootfs/run -type s)"',
-        "no volumes": "! test -e /rootfs/var/lib/docker/volumes",
-        "no container configurations": "! test -e /rootfs/var/lib/docker/containers",
-    }
-    script = "\n".join(
-        f"if {test}; then echo 'ok {what}'; else echo 'FAILED {what}'; fi"
-        for what, test in checks.items()
+    run_checks(
+        proxies,
+        "cadvisor",
+        {
+            "layer id (mount-id)": f"test -s {layers}/{proxies.target}/mount-id",
+            "network counters": f"test -r /rootfs/proc/{pid}/net/dev",
+            "cgroups": "test -d /sys/fs/cgroup",
+            "no Docker socket": "! test -e /rootfs/run/docker.sock",
+            "no socket at all under /run": 'test -z "$(find /rootfs/run -type s)"',
+            "no volumes": "! test -e /rootfs/var/lib/docker/volumes",
+            "no container configurations": "! test -e /rootfs/var/lib/docker/containers",
+        },
     )
-    output = proxies.compose(
-        "run", "--rm", "--no-deps", "--entrypoint", "bash", "cadvisor", "-c", script
+
+
+def test_node_exporter_sees_the_host_but_not_the_socket(proxies: Proxies) -> None:
+    """node-exporter reads the host's file systems under /host; the socket is hidden there.
+
+    Its `rslave` propagation (mounts made later on the host appear under /host) needs a host
+    whose / is a shared mount; this machine's is not, so the test mounts / without it: what
+    is visible at start, which is what the test checks, is the same."""
+    override = proxies.project / "compose.no-propagation.yaml"
+    override.write_text(
+        json.dumps({"services": {"node-exporter": {"volumes": ["/:/host:ro"]}}}, indent=2)
     )
-    for line in output.splitlines():
-        record(f"docker api: cAdvisor's mounts: {line}")
-    assert "FAILED" not in output, output
-    assert output.count("ok ") == len(checks), output
+    run_checks(
+        proxies,
+        "node-exporter",
+        {
+            "the host's root": "test -r /host/etc/os-release",
+            "no Docker socket": "! test -e /host/run/docker.sock",
+            "no socket at all under /run": 'test -z "$(find /host/run -type s)"',
+        },
+        override.name,
+    )
