@@ -108,7 +108,7 @@ def reader_problems(reader: str, compose: dict[str, Any]) -> list[str]:
         ("cap_drop ALL", spec.get("cap_drop") == ["ALL"]),
         ("no-new-privileges", "no-new-privileges:true" in spec.get("security_opt", [])),
         ("a memory limit", bool(spec.get("deploy", {}).get("resources", {}).get("limits"))),
-        ("a pinned image", re.search(r":-haproxy:\d+\.\d+\.\d+-\w+\}$", spec.get("image", ""))),
+        ("a pinned image", re.search(r":-haproxy:\d+\.\d+\.\d+\}$", spec.get("image", ""))),
     ]
     problems += [f"{own} lacks {what}" for what, present in hardening if not present]
     return problems
