@@ -240,3 +240,47 @@ def test_node_exporter_sees_the_host_but_not_the_socket(proxies: Proxies) -> Non
         },
         override.name,
     )
+
+
+def silent_stream_seconds(proxies: Proxies, config: str, wait: int) -> int:
+    """How long a follow of the target's (silent) logs stays open, up to `wait` seconds,
+    through Alloy's proxy started with `config` in place of the project's haproxy.cfg."""
+    path = proxies.project / "infra" / "docker-api" / f"haproxy.check-{secrets.token_hex(3)}.cfg"
+    path.write_text(config)
+    name = f"{proxies.name}-stream-{secrets.token_hex(3)}"
+    network = f"{proxies.name}_{proxy('alloy')}"
+    allowlist = proxies.project / "infra" / "docker-api" / "alloy.allow"
+    docker(
+        "run", "--detach", "--name", name, "--network", network, "--user", "root",
+        "--read-only", "--cap-drop", "ALL",
+        "--volume", f"{path}:/usr/local/etc/haproxy/haproxy.cfg:ro",
+        "--volume", f"{allowlist}:/usr/local/etc/haproxy/allowlist:ro",
+        "--volume", "/var/run/docker.sock:/var/run/docker.sock:ro",
+        proxies.images[proxy("alloy")],
+    )  # fmt: skip
+    try:
+        request = f"GET /v1.41/containers/{proxies.target}/logs?follow=1&stdout=1 HTTP/1.0"
+        script = (
+            f"exec 3<>/dev/tcp/{name}/2375; printf '%s\\r\\n\\r\\n' {shlex.quote(request)} >&3;"
+            f" start=$SECONDS; timeout {wait} cat <&3 >/dev/null; echo $((SECONDS - start))"
+        )
+        return int(docker("run", "--rm", "--network", network, base_image(), "bash", "-c", script))
+    finally:
+        docker("rm", "--force", name)
+
+
+def test_a_silent_log_stream_outlives_the_proxys_timeouts(proxies: Proxies) -> None:
+    """Alloy follows the logs of quiet containers for hours, Traefik the event stream: the
+    proxy's stream backend has no server timeout. The project's haproxy.cfg with its
+    10-minute timeouts cut to 2 s shows it in seconds; without the stream backend's
+    `timeout server 0` the same stream is cut."""
+    config = (proxies.project / "infra" / "docker-api" / "haproxy.cfg").read_text()
+    short = config.replace("timeout client 10m", "timeout client 2s")
+    short = short.replace("timeout server 10m", "timeout server 2s")
+    assert short.count(" 2s") == 2, "haproxy.cfg's client and server timeouts moved"
+    kept = silent_stream_seconds(proxies, short, wait=6)
+    cut = silent_stream_seconds(proxies, short.replace("    timeout server 0\n", ""), wait=6)
+    record(f"docker api: a silent log stream, timeouts cut to 2 s: open {kept} s of 6")
+    record(f"docker api: the same without the streams' timeout server 0: cut after {cut} s")
+    assert kept >= 6
+    assert cut < 6
