@@ -273,14 +273,14 @@ def test_a_silent_log_stream_outlives_the_proxys_timeouts(proxies: Proxies) -> N
     """Alloy follows the logs of quiet containers for hours, Traefik the event stream: the
     proxy's stream backend has no server timeout. The project's haproxy.cfg with its
     10-minute timeouts cut to 2 s shows it in seconds; without the stream backend's
-    `timeout server 0` the same stream is cut."""
+    `timeout server 24d` the same stream is cut."""
     config = (proxies.project / "infra" / "docker-api" / "haproxy.cfg").read_text()
     short = config.replace("timeout client 10m", "timeout client 2s")
     short = short.replace("timeout server 10m", "timeout server 2s")
     assert short.count(" 2s") == 2, "haproxy.cfg's client and server timeouts moved"
     kept = silent_stream_seconds(proxies, short, wait=6)
-    cut = silent_stream_seconds(proxies, short.replace("    timeout server 0\n", ""), wait=6)
+    cut = silent_stream_seconds(proxies, short.replace("    timeout server 24d\n", ""), wait=6)
     record(f"docker api: a silent log stream, timeouts cut to 2 s: open {kept} s of 6")
-    record(f"docker api: the same without the streams' timeout server 0: cut after {cut} s")
+    record(f"docker api: the same without the streams' timeout server 24d: cut after {cut} s")
     assert kept >= 6
     assert cut < 6
