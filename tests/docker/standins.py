@@ -103,7 +103,7 @@ def standin_kind(image: str) -> str:
         "traefik": "traefik",
         "postgres": "postgres",
         "redis": "redis",
-        "docker-socket-proxy": "socket-proxy",
+        "haproxy": "haproxy",
         "python": "python",
     }
     assert repository in kinds, f"no stand-in for the image {image}"

@@ -8,10 +8,12 @@ import socket
 import subprocess
 
 from tests.docker.acme_ca import AcmeCa
+from tests.docker.docker_api_calls import calls_in_log
 from tests.docker.edge_stack import ENVIRONMENT, EdgeStack, env_file_values
 from tests.docker.engine import container_logs, docker
 from tests.docker.http_client import http_get, https_get
 from tests.docker.stacks import WEB_USER, ApiStack
+from tests.report import record
 
 # The home page's API status once its server-side call to http://api:<port> succeeded
 # (apps/web/src/app/page.tsx marks the state in a data attribute).
@@ -124,7 +126,7 @@ def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) ->
 
 
 def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack) -> None:
-    for service in ("api", "web", "migrate", "postgres", "redis", "socket-proxy"):
+    for service in ("api", "web", "migrate", "postgres", "redis", "traefik-docker-api"):
         assert docker("port", stack.compose.container_id(service)).strip() == "", service
     published = docker("port", stack.compose.container_id("traefik")).split()
     assert {line for line in published if ":" in line} == {
@@ -165,10 +167,23 @@ def test_traefik_logged_no_error(stack: EdgeStack, issued_certificate: object) -
     assert not errors, "\n".join(errors)
 
 
+def test_traefik_needed_no_call_its_docker_api_proxy_refuses(
+    stack: EdgeStack, issued_certificate: object
+) -> None:
+    """Routing the stack (a certificate issued for the API's host shows Traefik found it) took
+    only calls infra/docker-api/traefik.allow names: the proxy's log has no refusal."""
+    log = docker("logs", stack.compose.container_id("traefik-docker-api"))
+    calls = calls_in_log(log)
+    for call, statuses in sorted(calls.items()):
+        record(f"docker: Traefik in the stack called {call}: {', '.join(sorted(statuses))}")
+    assert "GET /v1.41/events" in calls, log[-3000:]
+    assert all(statuses == {"200"} for statuses in calls.values()), calls
+
+
 def test_api_container_cannot_reach_the_docker_api(stack: EdgeStack, api_stack: ApiStack) -> None:
-    """Only Traefik shares a network with the socket proxy: a compromised API cannot use it."""
+    """Only Traefik shares a network with its Docker API proxy: a compromised API cannot use it."""
     api = stack.compose.container_id("api")
-    probe = api_stack.connect_probe("http://socket-proxy:2375/_ping")
+    probe = api_stack.connect_probe("http://traefik-docker-api:2375/_ping")
     assert docker("exec", api, *probe).strip() == "unreachable"
     # The probe can tell: Traefik's ping (entry point `traefik`, :8080), on the shared edge
     # network, answers it.
@@ -231,7 +246,7 @@ def tcp_probe(host: str, port: int) -> list[str]:
 
 def test_web_container_reaches_the_api_but_not_the_data_stores(stack: EdgeStack) -> None:
     web = stack.compose.container_id("web")
-    for service, port in (("postgres", 5432), ("redis", 6379), ("socket-proxy", 2375)):
+    for service, port in (("postgres", 5432), ("redis", 6379), ("traefik-docker-api", 2375)):
         assert docker("exec", web, *tcp_probe(service, port)).strip() == "unreachable", service
     # The probe can tell: the API, on the shared edge network, accepts the connection.
     api_port = int(env_file_values(stack.project / "env" / f"{ENVIRONMENT}.env")["PORT"])

@@ -21,7 +21,8 @@ from tests.monitoring.projects import load_yaml, prometheus_dir
 # service -> port: where Grafana, Alloy and the exporters connect (their config files or env).
 FIXED_CONNECTIONS = {
     "grafana": ["prometheus:9090", "loki:3100", "alertmanager:9093"],
-    "alloy": ["loki:3100", "socket-proxy:2375"],
+    "alloy": ["loki:3100", "alloy-docker-api:2375"],
+    "cadvisor": ["cadvisor-docker-api:2375"],
     "postgres-exporter": ["postgres:5432"],
     "redis-exporter": ["redis:6379"],
 }

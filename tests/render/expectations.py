@@ -84,6 +84,9 @@ RULES: list[Rule] = [
     # The server: Traefik in front of the API, PostgreSQL and Redis.
     ("compose.prod.yaml", _always),
     ("infra/traefik/traefik.yml", _always),
+    # Traefik's Docker API proxy: the shared HAProxy file and Traefik's allowlist.
+    ("infra/docker-api/haproxy.cfg", _always),
+    ("infra/docker-api/traefik.allow", _always),
     ("infra/traefik/dynamic/security-headers.yml", _always),
     ("infra/traefik/dynamic/rate-limit.yml", _always),
     ("docs/containers-and-edge.md", _always),
@@ -107,6 +110,8 @@ RULES: list[Rule] = [
         (path, _flag("use_monitoring"))
         for path in (
             "compose.monitoring.yaml",
+            "infra/docker-api/alloy.allow",
+            "infra/docker-api/cadvisor.allow",
             "infra/monitoring/prometheus/prometheus.yml",
             "docs/monitoring.md",
             "docs/runbooks/api-down.md",

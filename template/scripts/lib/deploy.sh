@@ -216,7 +216,9 @@ prune_images() {
 start_stack() {
   local action=$1 tag=$2 service new
   echo "starting $ENVIRONMENT's stack with $tag (no API was running)"
-  if ! server_compose up --detach; then
+  # --remove-orphans: containers of services no compose file names any more go (after a
+  # template update renamed one, such as the former socket-proxy).
+  if ! server_compose up --detach --remove-orphans; then
     FAILURE="docker compose up failed (migrations or a service did not start)"
     fail_release "$action" "$tag"
   fi
