@@ -2,7 +2,8 @@
 
 - SFTP (Hetzner Storage Box): a dedicated OpenSSH sshd with its own host key and one
   authorized key, all in a temporary folder; the client side is the ssh_config file the
-  scripts get as BACKUP_SSH_CONFIG, as on a server.
+  scripts get as BACKUP_SSH_CONFIG, as on a server. (tests/backups/append_only_servers.py
+  turns it into the backup host of the sftp target, rclone as each key's forced command.)
 - S3 (Hetzner Object Storage): moto's S3-compatible server.
 """
 
@@ -19,7 +20,7 @@ from tests.harness.ports import free_port
 from tests.paths import VENV_BIN
 
 SSHD = "/usr/sbin/sshd"
-# The host alias the project's env example uses (RESTIC_REPOSITORY=sftp:storagebox:/...).
+# The host alias of a plain SFTP repository (RESTIC_REPOSITORY=sftp:storagebox:/...).
 SSH_HOST_ALIAS = "storagebox"
 
 
@@ -48,8 +49,9 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 class LoopbackSftpServer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, alias: str = SSH_HOST_ALIAS) -> None:
         self.folder = folder
+        self.alias = alias
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,10 +72,14 @@ class LoopbackSftpServer:
         self.host_key = self._keygen("host_key")
         self.client_key = self._keygen("client_key")
         self.authorized_keys = self.folder / "authorized_keys"
-        self.authorized_keys.write_text(self.client_key.with_suffix(".pub").read_text())
+        self.authorized_keys.write_text(self.authorized_line(self.client_key))
         host_public = self.host_key.with_suffix(".pub").read_text().split()
         self.known_hosts = self.folder / "known_hosts"
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_public[0]} {host_public[1]}\n")
+
+    def authorized_line(self, key: Path) -> str:
+        """The authorized_keys line of client key `key`: any command, SFTP included."""
+        return key.with_suffix(".pub").read_text()
 
     def _write_server_config(self) -> Path:
         config = self.folder / "sshd_config"
@@ -96,14 +102,14 @@ LogLevel ERROR
         )
         return config
 
-    def _write_client_config(self) -> Path:
-        config = self.folder / "ssh_config"
+    def _write_client_config(self, key: Path | None = None, name: str = "ssh_config") -> Path:
+        config = self.folder / name
         config.write_text(
-            f"""Host {SSH_HOST_ALIAS}
+            f"""Host {self.alias}
   HostName 127.0.0.1
   Port {self.port}
   User {getpass.getuser()}
-  IdentityFile {self.client_key}
+  IdentityFile {key or self.client_key}
   IdentitiesOnly yes
   UserKnownHostsFile {self.known_hosts}
   StrictHostKeyChecking yes
@@ -113,7 +119,7 @@ LogLevel ERROR
         return config
 
     def repository(self, path: Path) -> str:
-        return f"sftp:{SSH_HOST_ALIAS}:{path}"
+        return f"sftp:{self.alias}:{path}"
 
     def start(self) -> None:
         # sshd insists on its privilege separation directory.
