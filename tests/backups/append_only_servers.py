@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import socket
 import subprocess
@@ -73,14 +74,18 @@ class LoopbackResticHost(LoopbackSftpServer):
 
     def _bridge(self, listener: socket.socket, config: Path) -> None:
         connection, _ = listener.accept()
-        with connection, subprocess.Popen(
-            ["ssh", "-F", str(config), self.alias],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        ) as ssh:
-            assert ssh.stdin is not None and ssh.stdout is not None
-            to_ssh, from_ssh = ssh.stdin, ssh.stdout
+        with (
+            connection,
+            subprocess.Popen(
+                ["ssh", "-F", str(config), self.alias],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            ) as ssh,
+        ):
+            assert ssh.stdin is not None
+            assert ssh.stdout is not None
+            to_ssh, from_ssh = ssh.stdin, ssh.stdout.fileno()
 
             def upstream() -> None:
                 with contextlib.suppress(OSError):
@@ -92,7 +97,7 @@ class LoopbackResticHost(LoopbackSftpServer):
 
             threading.Thread(target=upstream, daemon=True).start()
             with contextlib.suppress(OSError):
-                while data := from_ssh.read1(65536):
+                while data := os.read(from_ssh, 65536):
                     connection.sendall(data)
 
 

@@ -8,7 +8,8 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,51 +50,54 @@ def target(
     backup_projects: dict[str, Path],
     database_url: str,
     tmp_path: Path,
-) -> AppendOnlyTarget:
+) -> Iterator[AppendOnlyTarget]:
     name = str(request.param)
     project = backup_projects[name]
+    repository = env_value(project, "RESTIC_REPOSITORY")
 
     def setup(repository: str, extra: dict[str, str]) -> BackupSetup:
         return BackupSetup(project, database_url, repository, tmp_path, extra=extra)
 
-    if name == "sftp":
-        host = LoopbackResticHost(tmp_path / "backup-host", tmp_path / "served-repository")
-        host.start()
-        request.addfinalizer(host.stop)
-        repository = env_value(project, "RESTIC_REPOSITORY")
-        assert repository.startswith(f"rclone:{host.alias}:"), repository
+    with ExitStack() as running:
+        if name == "sftp":
+            host = LoopbackResticHost(tmp_path / "backup-host", tmp_path / "served-repository")
+            host.start()
+            running.callback(host.stop)
+            assert repository.startswith(f"rclone:{host.alias}:"), repository
 
-        def delete_over_ssh(file: str) -> str:
-            status = host.request(host.client_config, "DELETE", f"/{file}")
-            assert status == 403, f"DELETE /{file} with the server's key: {status}"
-            # Overwriting is deleting too: rclone refuses to replace a file that exists.
-            status = host.request(host.client_config, "POST", f"/{file}", b"garbage")
-            assert status == 403, f"POST over /{file} with the server's key: {status}"
-            return "403 Forbidden"
+            def delete_over_ssh(file: str) -> str:
+                status = host.request(host.client_config, "DELETE", f"/{file}")
+                assert status == 403, f"DELETE /{file} with the server's key: {status}"
+                # Overwriting is deleting too: rclone refuses to replace a file that exists.
+                status = host.request(host.client_config, "POST", f"/{file}", b"garbage")
+                assert status == 403, f"POST over /{file} with the server's key: {status}"
+                return "403 Forbidden"
 
-        return AppendOnlyTarget(
-            server=setup(repository, {"BACKUP_SSH_CONFIG": str(host.client_config)}),
-            prune=setup(repository, {"BACKUP_SSH_CONFIG": str(host.prune_config)}),
-            delete_with_server_credential=delete_over_ssh,
+            yield AppendOnlyTarget(
+                server=setup(repository, {"BACKUP_SSH_CONFIG": str(host.client_config)}),
+                prune=setup(repository, {"BACKUP_SSH_CONFIG": str(host.prune_config)}),
+                delete_with_server_credential=delete_over_ssh,
+            )
+            return
+
+        s3 = LoopbackS3Server(tmp_path / "s3")
+        s3.start()
+        running.callback(s3.stop)
+        bucket = repository.rsplit("/", 1)[1]
+        policy = project / "infra/backup/s3-server-policy.json"
+        credentials = s3_credentials(s3, bucket, policy)
+
+        def delete_over_s3(file: str) -> str:
+            client = s3_client(s3, credentials["server"])
+            with pytest.raises(Exception, match="AccessDenied") as refused:
+                client.delete_object(Bucket=bucket, Key=file)
+            return str(refused.value)
+
+        yield AppendOnlyTarget(
+            server=setup(s3.repository(bucket), credentials["server"]),
+            prune=setup(s3.repository(bucket), credentials["prune"]),
+            delete_with_server_credential=delete_over_s3,
         )
-
-    s3 = LoopbackS3Server(tmp_path / "s3")
-    s3.start()
-    request.addfinalizer(s3.stop)
-    bucket = env_value(project, "RESTIC_REPOSITORY").rsplit("/", 1)[1]
-    credentials = s3_credentials(s3, bucket, project / "infra/backup/s3-server-policy.json")
-
-    def delete_over_s3(file: str) -> str:
-        client = s3_client(s3, credentials["server"])
-        with pytest.raises(Exception, match="AccessDenied") as refused:
-            client.delete_object(Bucket=bucket, Key=file)
-        return str(refused.value)
-
-    return AppendOnlyTarget(
-        server=setup(s3.repository(bucket), credentials["server"]),
-        prune=setup(s3.repository(bucket), credentials["prune"]),
-        delete_with_server_credential=delete_over_s3,
-    )
 
 
 def refused_restic(backups: BackupSetup, *args: str) -> str:
@@ -134,9 +138,7 @@ def test_the_server_adds_and_only_the_prune_credential_removes(target: AppendOnl
     target.server.succeed("backup")
     before = snapshot_ids(target.server)
     assert len(before) == 4, "two runs, each a dump and a manifest"
-    pack = next(
-        line for line in target.prune.restic("list", "packs").splitlines() if line.strip()
-    )
+    pack = next(line for line in target.prune.restic("list", "packs").splitlines() if line.strip())
 
     refused_restic(target.server, "forget", "--keep-last", "1", "--prune")
     target.delete_with_server_credential(f"data/{pack[:2]}/{pack}")

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from tests.backups import seed_data
-from tests.backups.conftest import TARGETS, backup_answers
 from tests.backups.append_only_servers import BACKUP_HOST_ALIAS, LoopbackResticHost
+from tests.backups.conftest import TARGETS, backup_answers
 from tests.backups.loopback_servers import LoopbackS3Server
 from tests.backups.project_scripts import BackupSetup
 from tests.rendering import render
