@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.backups.conftest import backup_answers
 from tests.update.project import commit_all, copy_at, update
 
 # The newest release whose servers read the policy from env/<environment>.env.
 BEFORE_THE_MOVE = "v0.3.0"
-ANSWERS = {
-    "project_name": "Retention moves",
-    "api_stack": "fastapi",
-    "use_auth": False,
-    "use_cache": False,
-    "use_monitoring": False,
-    "use_sentry": False,
-    "use_iac": False,
-    "environments": ["staging", "production"],
-    "use_backups": True,
-    "backup_target": "s3",
-}
 
 
 def set_values(env_file: Path, **settings: int) -> None:
@@ -36,7 +25,9 @@ def set_values(env_file: Path, **settings: int) -> None:
 def test_team_retention_values_move_into_the_policy_file(
     template_with_history: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    project = copy_at(template_with_history, BEFORE_THE_MOVE, tmp_path / "project", ANSWERS)
+    project = copy_at(
+        template_with_history, BEFORE_THE_MOVE, tmp_path / "project", backup_answers("s3")
+    )
     assert not (project / "infra/backup/retention.env").exists()
     set_values(project / "env/production.env", BACKUP_KEEP_DAILY=14)
     set_values(project / "env/staging.env", BACKUP_KEEP_DAILY=10, BACKUP_KEEP_MONTHLY=12)
