@@ -5,7 +5,7 @@ credential that can only add (the server's), one that may delete (the prune job'
   `rclone serve restic --stdio` on one folder, with --append-only for the server's key, as the
   backup runbook tells the user to write them; restic reaches it as rclone:backup-host:...
 - s3: moto's S3 server with IAM enforced: a user per credential, the server's limited by the
-  policy the project generates (infra/backup/s3-server-policy.json).
+  policy the project generates (infra/backup/s3-server-policy.json), on a versioned bucket.
 """
 
 from __future__ import annotations
@@ -118,7 +118,10 @@ def s3_credentials(
     every later request. Returns each credential's environment ("server", "prune")."""
     endpoint = f"http://127.0.0.1:{server.port}"
     session = boto3.session.Session(region_name="us-east-1", **_boto_keys(server.ACCESS))
-    session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+    admin = session.client("s3", endpoint_url=endpoint)
+    admin.create_bucket(Bucket=bucket)
+    # As the runbook sets it up: a replaced object keeps its earlier version.
+    admin.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     iam = session.client("iam", endpoint_url=endpoint)
     policies = {
         "server": _moto_policy(json.loads(server_policy.read_text())),

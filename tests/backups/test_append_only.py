@@ -89,8 +89,24 @@ def target(
 
         def delete_over_s3(file: str) -> str:
             client = s3_client(s3, credentials["server"])
+            prune = s3_client(s3, credentials["prune"])
+            original = client.get_object(Bucket=bucket, Key=file)["Body"].read()
             with pytest.raises(Exception, match="AccessDenied") as refused:
                 client.delete_object(Bucket=bucket, Key=file)
+            # PutObject cannot tell a new object from a replaced one: the bucket's versions
+            # keep the original, and the server may not delete a version.
+            client.put_object(Bucket=bucket, Key=file, Body=b"garbage")
+            [earlier] = [
+                version["VersionId"]
+                for version in prune.list_object_versions(Bucket=bucket, Prefix=file)["Versions"]
+                if not version["IsLatest"]
+            ]
+            with pytest.raises(Exception, match="AccessDenied"):
+                client.delete_object(Bucket=bucket, Key=file, VersionId=earlier)
+            kept = prune.get_object(Bucket=bucket, Key=file, VersionId=earlier)["Body"].read()
+            assert kept == original, "the replaced pack's earlier version is gone"
+            # What an operator does after such an attack: the earlier version back on top.
+            prune.put_object(Bucket=bucket, Key=file, Body=kept)
             return str(refused.value)
 
         yield AppendOnlyTarget(
