@@ -1,6 +1,6 @@
 """Copier migration: carry the team's retention settings into infra/backup/retention.env.
 
-    retention_policy.py
+    retention_policy.py BACKUP_TARGET
 
 copier.yml runs it in the project after every update with backups on. Releases before the
 file existed read the policy from BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY and
@@ -11,7 +11,10 @@ has compose.backup.yaml but no infra/backup/retention.env. Then, from the env fi
 here (git-ignored: often only on the servers):
 - values that differ from the new file's are written into it, the largest of all
   environments for each rule (keeping more never loses a snapshot), and it says which;
-- it always says where the policy went and that env files elsewhere must be checked by hand.
+- it always says where the policy went and that env files elsewhere must be checked by hand;
+- for a remote target, that the server no longer removes snapshots: until the prune job of
+  .github/workflows/backup-prune.yml has its GitHub Environment settings, nothing is removed;
+  for sftp, that a plain sftp: repository is not append-only.
 The BACKUP_KEEP_* lines of the env files stay; nothing reads them any more.
 """
 
@@ -45,7 +48,7 @@ def values(path: Path) -> dict[str, int]:
     return found
 
 
-def carry_over(project: Path) -> list[str]:
+def carry_over(project: Path, target: str) -> list[str]:
     """Write the env files' settings into the policy file; the lines to tell the user."""
     policy = project / POLICY
     current = values(policy)
@@ -74,16 +77,30 @@ def carry_over(project: Path) -> list[str]:
         "  If you changed BACKUP_KEEP_* in an env file that is not here (on a server), put "
         f"the value into {POLICY} and commit it."
     )
+    if target != "local":
+        messages.append(
+            "  The server no longer removes old snapshots: .github/workflows/backup-prune.yml "
+            "does, with a prune credential of its own. Until its GitHub Environment settings "
+            "are in place nothing is removed (docs/runbooks/backup-and-restore.md, "
+            '"Retention runs away from the server").'
+        )
+    if target == "sftp":
+        messages.append(
+            "  An env file's RESTIC_REPOSITORY=sftp:... keeps working, but its key may delete "
+            "every snapshot: the runbook's backup host (rclone:backup-host:..., rclone serve "
+            "restic --append-only) is what makes the server's key append-only."
+        )
     return messages
 
 
 def main() -> int:
+    target = sys.argv[1] if len(sys.argv) > 1 else "s3"
     project = Path.cwd()
     if not (project / POLICY).is_file() or committed(str(POLICY)):
         return 0
     if not committed("compose.backup.yaml"):
         return 0  # backups were just turned on: nothing to carry over
-    print("\n".join(carry_over(project)), file=sys.stderr)
+    print("\n".join(carry_over(project, target)), file=sys.stderr)
     return 0
 
 

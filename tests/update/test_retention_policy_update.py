@@ -51,3 +51,4 @@ def test_team_retention_values_move_into_the_policy_file(
     assert "production.env=14" in said
     assert "staging.env=10" in said
     assert "not here (on a server)" in said
+    assert "The server no longer removes old snapshots" in said
