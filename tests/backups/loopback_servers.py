@@ -2,7 +2,8 @@
 
 - SFTP (Hetzner Storage Box): the loopback sshd of tests/harness/loopback_sshd.py with the
   SFTP subsystem and one authorized key; the client side is the ssh_config file the scripts
-  get as BACKUP_SSH_CONFIG, as on a server.
+  get as BACKUP_SSH_CONFIG, as on a server. (tests/backups/append_only_servers.py turns it
+  into the backup host of the sftp target, rclone as each key's forced command.)
 - S3 (Hetzner Object Storage): moto's S3-compatible server.
 """
 
@@ -16,24 +17,29 @@ from tests.harness.loopback_sshd import LoopbackSshd, stop, wait_for_port
 from tests.harness.ports import free_port
 from tests.paths import VENV_BIN
 
-# The host alias the project's env example uses (RESTIC_REPOSITORY=sftp:storagebox:/...).
+# The host alias of a plain SFTP repository (RESTIC_REPOSITORY=sftp:storagebox:/...).
 SSH_HOST_ALIAS = "storagebox"
 
 
 class LoopbackSftpServer(LoopbackSshd):
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, alias: str = SSH_HOST_ALIAS) -> None:
         super().__init__(folder, "Subsystem sftp internal-sftp\n")
-        self.client_key = self.authorize("client_key")
-        self.client_config = self._write_client_config()
+        self.alias = alias
+        self.client_key = self.authorize_client()
+        self.client_config = self._write_client_config(self.client_key)
 
-    def _write_client_config(self) -> Path:
-        config = self.folder / "ssh_config"
+    def authorize_client(self) -> Path:
+        """The server's key: any command, SFTP included."""
+        return self.authorize("client_key")
+
+    def _write_client_config(self, key: Path, name: str = "ssh_config") -> Path:
+        config = self.folder / name
         config.write_text(
-            f"""Host {SSH_HOST_ALIAS}
+            f"""Host {self.alias}
   HostName 127.0.0.1
   Port {self.port}
   User {self.user}
-  IdentityFile {self.client_key}
+  IdentityFile {key}
   IdentitiesOnly yes
   UserKnownHostsFile {self.known_hosts}
   StrictHostKeyChecking yes
@@ -43,7 +49,7 @@ class LoopbackSftpServer(LoopbackSshd):
         return config
 
     def repository(self, path: Path) -> str:
-        return f"sftp:{SSH_HOST_ALIAS}:{path}"
+        return f"sftp:{self.alias}:{path}"
 
 
 class LoopbackS3Server:

@@ -68,14 +68,20 @@ class BackupSetup:
         assert result.returncode == 0, f"scripts/{script} {' '.join(args)} failed:\n{result.stderr}"
         return result
 
-    def restic(self, *args: str, stdin: str | None = None) -> str:
+    def restic_command(self, *args: str) -> list[str]:
+        """restic with the options the scripts give it (scripts/lib/backup-restic.sh)."""
         options = []
         if ssh_config := self.extra.get("BACKUP_SSH_CONFIG"):
-            # What the scripts do for an sftp: repository (scripts/lib/backup-restic.sh).
-            host = self.repository.split(":")[1]
-            options = ["-o", f"sftp.command=ssh -F {ssh_config} {host} -s sftp"]
+            scheme, host = self.repository.split(":")[:2]
+            if scheme == "sftp":
+                options = ["-o", f"sftp.command=ssh -F {ssh_config} {host} -s sftp"]
+            elif scheme == "rclone":
+                options = ["-o", f"rclone.program=ssh -F {ssh_config} {host}"]
+        return ["restic", *options, *args]
+
+    def restic(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
-            ["restic", *options, *args],
+            self.restic_command(*args),
             env=self.env(),
             input=stdin,
             capture_output=True,

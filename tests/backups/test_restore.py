@@ -52,8 +52,7 @@ def test_restore_of_an_older_snapshot_by_id(local_backups: BackupSetup) -> None:
     first = seed_data.contents(url)
     local_backups.succeed("backup")
     seed_data.change(url)
-    # Retention keeps one snapshot a day: without --no-retention the first would go.
-    local_backups.succeed("backup", "--no-retention")
+    local_backups.succeed("backup")
     oldest_dump, _ = local_backups.snapshots("kind:dump")
 
     local_backups.succeed("restore", oldest_dump["id"], "--yes")

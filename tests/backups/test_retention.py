@@ -1,5 +1,6 @@
-"""Retention across simulated days keeps exactly what the policy says, dumps and manifests
-alike, and only this database's snapshots."""
+"""Retention (scripts/backup-prune, with the policy of infra/backup/retention.env) across
+simulated days keeps exactly what the policy says, dumps and manifests alike, each database's
+snapshots in their own groups."""
 
 from __future__ import annotations
 
@@ -56,13 +57,16 @@ def test_retention_keeps_exactly_the_policy(local_backups: BackupSetup) -> None:
     # restic allows concurrent backups into one repository (they take shared locks).
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda moment: fake_past_run(local_backups, template, moment), past))
-    # Another database's snapshot in the same repository: not this policy's to remove.
+    # Another database's snapshot in the same repository: a group of its own, kept.
     local_backups.restic(
         "backup", "--stdin", "--stdin-filename", "other.dump", "--host", "backup-tests-production",
         "--time", restic_time(past[0]), "--tag", "db:other,kind:dump", stdin="other\n",
     )  # fmt: skip
 
     local_backups.succeed("backup")
+    # The server's backup removes nothing; the policy is backup-prune's.
+    assert len(local_backups.snapshots("kind:dump")) == len(past) + 3
+    local_backups.succeed("backup-prune")
 
     now_runs = [
         datetime.fromisoformat(snapshot["time"][:19]).replace(tzinfo=UTC)

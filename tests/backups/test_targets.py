@@ -1,5 +1,6 @@
 """Each backup target renders its own configuration, and the scripts run against it for
-real: a local folder, SFTP to a loopback sshd, S3 to a loopback S3-compatible server."""
+real: a local folder, the sftp target's backup host (a loopback sshd forcing rclone serve
+restic), S3 to a loopback S3-compatible server."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 import yaml
 
 from tests.backups import seed_data
+from tests.backups.append_only_servers import BACKUP_HOST_ALIAS, LoopbackResticHost
 from tests.backups.conftest import TARGETS, backup_answers
-from tests.backups.loopback_servers import SSH_HOST_ALIAS, LoopbackS3Server, LoopbackSftpServer
+from tests.backups.loopback_servers import LoopbackS3Server
 from tests.backups.project_scripts import BackupSetup
 from tests.rendering import render
 
@@ -20,6 +22,8 @@ BACKUP_FILES = (
     "scripts/restore-drill",
     "infra/backup/Dockerfile",
     "infra/backup/run-schedule",
+    "infra/backup/retention.env",
+    "scripts/backup-prune",
     "compose.backup.yaml",
     "docs/runbooks/backup-and-restore.md",
 )
@@ -43,15 +47,22 @@ def test_each_target_renders_its_configuration(
     service = yaml.safe_load((project / "compose.backup.yaml").read_text())["services"]["backup"]
     volumes = service["volumes"]
     environment = service["environment"]
+    prune_workflow = project / ".github/workflows/backup-prune.yml"
     if target == "local":
         assert repository.startswith("/srv/backups/")
         assert "backup-repository:/srv/backups" in volumes
-    elif target == "s3":
+        # The repository is on the server: only the server can apply retention.
+        assert environment["BACKUP_PRUNE_ON_SERVER"] == "1"
+        assert not prune_workflow.exists()
+    else:
+        assert "BACKUP_PRUNE_ON_SERVER" not in environment
+        assert prune_workflow.is_file()
+    if target == "s3":
         assert repository.startswith("s3:https://")
         assert ".your-objectstorage.com/" in repository
         assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= environment.keys()
-    else:
-        assert repository.startswith(f"sftp:{SSH_HOST_ALIAS}:/")
+    elif target == "sftp":
+        assert repository.startswith(f"rclone:{BACKUP_HOST_ALIAS}:")
         config_dir = str(Path(environment["BACKUP_SSH_CONFIG"]).parent)
         assert any(volume.endswith(f":{config_dir}:ro") for volume in volumes)
     assert "backup-metrics:/var/lib/backup-metrics" in volumes
@@ -66,36 +77,38 @@ def test_projects_without_backups_have_no_backup_files(template_repo: Path, tmp_
     assert "RESTIC" not in (project / "env" / "production.env.example").read_text()
 
 
-def round_trip(backups: BackupSetup) -> None:
-    """Back up, list, drill, back up again (retention on a remote repository)."""
+def round_trip(backups: BackupSetup, prune: BackupSetup | None = None) -> None:
+    """Back up, list, drill, back up again, then retention (with the prune credential)."""
     seed_data.seed(backups.database_url)
     backups.succeed("backup")
     backups.succeed("restore-drill")
     backups.succeed("backup")
+    assert len(backups.snapshots("kind:dump")) == 2, "the server's backup removes nothing"
+    (prune or backups).succeed("backup-prune")
     assert len(backups.snapshots("kind:dump")) == 1, "same day: retention keeps the newest"
     assert backups.metric("backup.prom", "backup_last_run_success") == 1
 
 
-def test_sftp_target_over_a_loopback_sshd(
-    backup_projects: dict[str, Path],
-    database_url: str,
-    tmp_path: Path,
-    sftp_server: LoopbackSftpServer,
+def test_sftp_target_through_an_append_only_backup_host(
+    backup_projects: dict[str, Path], database_url: str, tmp_path: Path
 ) -> None:
     project = backup_projects["sftp"]
-    # The rendered repository (sftp:storagebox:/backups/...), under a folder of this test.
-    _, alias, path = env_value(project, "RESTIC_REPOSITORY").split(":", 2)
-    remote_root = tmp_path / "storage-box"
-    round_trip(
-        BackupSetup(
-            project=project,
-            database_url=database_url,
-            repository=f"sftp:{alias}:{remote_root}{path}",
-            work=tmp_path,
-            extra={"BACKUP_SSH_CONFIG": str(sftp_server.client_config)},
-        )
-    )
-    assert (remote_root / path.lstrip("/") / "config").is_file()
+    served = tmp_path / "backup-host-repository"
+    host = LoopbackResticHost(tmp_path / "backup-host", served)
+    host.start()
+    try:
+        # The rendered repository (rclone:backup-host:...): the host's forced command decides
+        # the folder, whatever the path says.
+        repository = env_value(project, "RESTIC_REPOSITORY")
+
+        def with_key(config: Path) -> BackupSetup:
+            extra = {"BACKUP_SSH_CONFIG": str(config)}
+            return BackupSetup(project, database_url, repository, tmp_path, extra=extra)
+
+        round_trip(with_key(host.client_config), prune=with_key(host.prune_config))
+    finally:
+        host.stop()
+    assert (served / "config").is_file()
 
 
 def test_s3_target_against_a_loopback_s3_server(

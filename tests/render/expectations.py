@@ -33,6 +33,10 @@ def _both(first: str, second: str) -> Callable[[Answers], bool]:
     return lambda answers: bool(answers[first]) and bool(answers[second])
 
 
+def _backups_to(*targets: str) -> Callable[[Answers], bool]:
+    return lambda answers: bool(answers["use_backups"]) and answers["backup_target"] in targets
+
+
 def _environment(name: str) -> Callable[[Answers], bool]:
     return lambda answers: name in answers["environments"]
 
@@ -99,12 +103,17 @@ RULES: list[Rule] = [
         for path in (
             "compose.backup.yaml",
             "scripts/backup",
+            "scripts/backup-prune",
             "scripts/restore",
             "scripts/restore-drill",
             "infra/backup/Dockerfile",
+            "infra/backup/retention.env",
             "docs/runbooks/backup-and-restore.md",
         )
     ),
+    # Retention away from the server, with a credential of its own (not for a local volume).
+    (".github/workflows/backup-prune.yml", _backups_to("s3", "sftp")),
+    ("infra/backup/s3-server-policy.json", _backups_to("s3")),
     # Monitoring: Prometheus, Alertmanager, Grafana, Loki, with runbooks per alert.
     *(
         (path, _flag("use_monitoring"))
