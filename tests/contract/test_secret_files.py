@@ -49,7 +49,8 @@ def test_api_reads_every_secret_from_its_file(
 ) -> None:
     skip_unless_every_feature(runtime_case)
     process = from_files(running_api, tmp_path / "secrets")
-    assert {"DATABASE_URL_FILE", "REDIS_URL_FILE", "JWT_ACCESS_SECRET_FILE"} <= set(process.settings)
+    given = set(process.settings)
+    assert {"DATABASE_URL_FILE", "REDIS_URL_FILE", "JWT_ACCESS_SECRET_FILE"} <= given
     process.start()
     try:
         # Ready means it reached PostgreSQL and Redis with the URLs from the files; it booted

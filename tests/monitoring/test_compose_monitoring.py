@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks
 from tests.lint.tools import tool
 from tests.monitoring.projects import load_yaml, prometheus_dir
 
@@ -40,6 +40,7 @@ def merged_config(project: Path) -> dict[str, Any]:
     result = subprocess.run(
         [*args, "config", "--format", "json"],
         cwd=project,
+        env=compose_env(),
         capture_output=True,
         text=True,
         timeout=120,
