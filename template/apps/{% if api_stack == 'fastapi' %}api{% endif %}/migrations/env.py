@@ -23,7 +23,6 @@ class MigrationSettings(SecretFilesSettings):
     database_url: SecretStr
 
 
-
 def run_migrations(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
     with context.begin_transaction():
