@@ -19,6 +19,7 @@ import httpx
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import (
+    SECRETS_DIR,
     build_release,
     build_standins,
     env_file_values,
@@ -121,6 +122,9 @@ def prepare(
     static_config = pebble_static_config(project, acme_ca)
     env = {
         "ENVIRONMENT": ENVIRONMENT,
+        # The folder scripts/server-compose writes the secret files to, for the test's own
+        # compose commands (ps, exec, down) too.
+        "SECRETS_DIR": SECRETS_DIR,
         "COMPOSE_FILE": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
         "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
         "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",

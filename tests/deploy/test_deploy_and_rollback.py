@@ -88,9 +88,53 @@ def test_api_container_gets_none_of_the_other_secrets(server: DeployServer) -> N
     for secret in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "RESTIC_PASSWORD"):
         if secret in values:
             assert secret not in handed
-    assert {"DATABASE_URL", "REDIS_URL", "JWT_ACCESS_SECRET"} <= handed
-    # Its DATABASE_URL is its own role's: the superuser's password is in no value either.
-    assert not [e for e in api_environment(server) if values["POSTGRES_PASSWORD"] in e]
+    # Its own secrets come as files, named by NAME_FILE.
+    assert {"DATABASE_URL_FILE", "REDIS_URL_FILE", "JWT_ACCESS_SECRET_FILE"} <= handed
+    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
+    files = docker("exec", api, "ls", "/run/secrets").split()
+    assert sorted(files) == ["api_database_url", "jwt_access_secret", "redis_url"]
+    # Its DATABASE_URL is its own role's: the superuser's password is in no file either.
+    for name in files:
+        content = docker("exec", api, "cat", f"/run/secrets/{name}")
+        assert values["POSTGRES_PASSWORD"] not in content, name
+
+
+def generated_secrets(server: DeployServer) -> dict[str, str]:
+    """Every value `make env` generated for the server (a __SECRET_NAME__ token in
+    env/production.env.example), by name, as env/production.env holds it."""
+    example = (server.project / "env" / "production.env.example").read_text()
+    values = env_file_values(server.project / "env" / "production.env")
+    return {name: values[name] for name in set(re.findall(r"__SECRET_([A-Z0-9_]+)__", example))}
+
+
+def test_no_container_configuration_shows_a_secret(server: DeployServer) -> None:
+    """What `docker inspect` (and anything reading /containers/{id}/json through a socket
+    proxy) shows of every container of the stack, running or done (db-roles, migrate), holds
+    none of the generated secrets: they reach the containers as files only."""
+    secrets = generated_secrets(server)
+    services: set[str] = set()
+    shown = []
+    for container in server.compose("ps", "--all", "--quiet").split():
+        info = json.loads(docker("inspect", container))[0]
+        service = info["Config"]["Labels"]["com.docker.compose.service"]
+        services.add(service)
+        fields = {
+            "Config.Env": info["Config"]["Env"],
+            "Config.Cmd": info["Config"]["Cmd"],
+            "Config.Entrypoint": info["Config"]["Entrypoint"],
+            "Args": info["Args"],
+            "Config.Labels": info["Config"]["Labels"],
+        }
+        for field, value in fields.items():
+            text = json.dumps(value)
+            shown += [f"{service} {field}: {name}" for name, v in secrets.items() if v in text]
+    record(
+        f"deploy [{server.stack}]: docker inspect of {len(services)} services "
+        f"({', '.join(sorted(services))}): none of {len(secrets)} secrets shown"
+    )
+    expected = {"traefik", "traefik-docker-api", "db-roles", "migrate", "api", "postgres", "redis"}
+    assert expected <= services, f"not inspected: {expected - services}"
+    assert not shown, "secret values in container configuration:\n" + "\n".join(shown)
 
 
 def test_redis_requires_its_password_which_no_process_list_shows(server: DeployServer) -> None:
@@ -168,7 +212,9 @@ def test_rotated_secret_is_redeployed_with_no_failed_request(server: DeployServe
     assert result.returncode == 0, result.stdout + result.stderr
     after = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
     assert after != before
-    assert f"JWT_ACCESS_SECRET={after}" in api_environment(server)
+    # The new API container reads the new value from its secret file.
+    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
+    assert docker("exec", api, "cat", "/run/secrets/jwt_access_secret") == after
     assert server.running_api_images() == [f"{server.api_image}:v1"]
 
 

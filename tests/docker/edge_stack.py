@@ -8,7 +8,9 @@ published on 127.0.0.1, and Traefik's static file points its resolver at a local
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +133,20 @@ def pebble_override(project: Path, acme_ca: AcmeCa) -> str:
     return "compose.pebble.yaml"
 
 
+# Where the project's scripts/server-compose writes the secret files compose mounts.
+SECRETS_DIR = f".deploy/{ENVIRONMENT}/secrets"
+
+
+def write_secret_files(project: Path, compose_files: list[str]) -> None:
+    """The secret files of the server stack, written as on a server: by the project's own
+    scripts/server-compose from env/ENVIRONMENT.env (here before a command that starts
+    nothing), so this test's compose commands find them in SECRETS_DIR."""
+    env = {**os.environ, "ENVIRONMENT": ENVIRONMENT, "COMPOSE_FILE": ":".join(compose_files)}
+    script = ["bash", "scripts/server-compose", ENVIRONMENT, "config", "--quiet"]
+    result = subprocess.run(script, cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(script)}\n{result.stdout}{result.stderr}"
+
+
 def prepare(
     project: Path,
     acme_ca: AcmeCa,
@@ -151,11 +167,14 @@ def prepare(
         compose_project = values["COMPOSE_PROJECT_NAME"]
     api_image = f"{values['API_IMAGE']}:{API_TAG}"
     static_config = pebble_static_config(project, acme_ca)
+    files = ["compose.prod.yaml", pebble_override(project, acme_ca)]
+    write_secret_files(project, files)
     compose = Compose(
         project,
         env_file,
-        ["compose.prod.yaml", pebble_override(project, acme_ca)],
+        files,
         env={
+            "SECRETS_DIR": SECRETS_DIR,
             "COMPOSE_PROJECT_NAME": compose_project,
             "API_TAG": API_TAG,
             "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",

@@ -208,6 +208,20 @@ class ApiProcess:
         reported = re.findall(r"Error (\d+)", self.stderr_path.read_text(errors="replace"))
         return int(reported[0]) if reported else code
 
+    def refused_to_start(self, what: str, timeout: float) -> str:
+        """Start a server whose configuration is broken (`what` says how); it must exit 1 by
+        itself within `timeout`. Its stderr, for the test to check the message."""
+        self.spawn()
+        try:
+            code = self.wait_exit(timeout=timeout)
+        except subprocess.TimeoutExpired as still_running:
+            self.stop()
+            raise AssertionError(
+                f"still running {timeout}s with {what}\n{self.output_tail()}"
+            ) from still_running
+        assert code == 1, f"exit code {code} (expected 1)\n{self.output_tail()}"
+        return self.stderr_path.read_text(errors="replace")
+
     def stop(self, timeout: float = 30) -> None:
         if not self.alive:
             self.launcher = None

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+
+def compose_env() -> dict[str, str]:
+    """The environment `docker compose` runs in for a rendered project's server stack: with
+    SECRETS_DIR, which scripts/server-compose sets on a server (the secret files' folder;
+    the compose files refuse to interpolate without it, `config` needs no file in it)."""
+    return {**os.environ, "SECRETS_DIR": ".deploy/secrets"}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tests.lint.collect import (
     is_shell_script,
     is_workflow,
 )
-from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks
 from tests.lint.terraform import problem, terraform
 from tests.lint.tools import run, tool
 from tests.rendering import project_files
@@ -92,7 +92,7 @@ def compose_config_problem(project: Path, stack: ComposeStack) -> str:
     args = [tool("docker-compose"), "--env-file", stack.env_file]
     for file in stack.files:
         args += ["--file", file]
-    return run([*args, "config", "--quiet"], cwd=project)
+    return run([*args, "config", "--quiet"], cwd=project, env=compose_env())
 
 
 def lint_project(project: Path) -> list[str]:

@@ -8,15 +8,16 @@ from pathlib import Path
 
 from tests.monitoring.projects import monitoring_dir
 
-# Every variable the template reads (compose.monitoring.yaml passes exactly these).
+# Every variable the template reads (compose.monitoring.yaml passes these, the secrets as
+# NAME_FILE: the files compose mounts).
+SECRETS = ("SMTP_PASSWORD", "ALERT_WEBHOOK_URL", "ALERT_HEARTBEAT_URL")
 VARIABLES = (
     "SMTP_SMARTHOST",
     "SMTP_FROM",
     "SMTP_USERNAME",
-    "SMTP_PASSWORD",
     "ALERT_EMAIL_TO",
-    "ALERT_WEBHOOK_URL",
-    "ALERT_HEARTBEAT_URL",
+    *SECRETS,
+    *(f"{name}_FILE" for name in SECRETS),
 )
 
 

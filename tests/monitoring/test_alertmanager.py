@@ -3,12 +3,13 @@ with every combination of configured receivers, and values survive any character
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.monitoring.alertmanager_config import render_alertmanager_config
+from tests.monitoring.alertmanager_config import SECRETS, render_alertmanager_config
 from tests.monitoring.tools import problem, run_tool
 from tests.report import record
 
@@ -76,3 +77,41 @@ def test_watchdog_goes_to_the_heartbeat_only(monitored_project: Path, tmp_path: 
         "amtool", "config", "routes", "test", "--config.file", str(config), "alertname=ApiDown"
     )
     assert result.stdout.split() == ["team"], problem(result) or result.stdout
+
+
+def test_secrets_from_files_render_as_their_values(monitored_project: Path, tmp_path: Path) -> None:
+    """On the server the secrets come as files (NAME_FILE): the same configuration as the
+    values themselves, any character kept; an empty file is an unset value."""
+    settings = SETTINGS["everything"]
+    from_files = {k: v for k, v in settings.items() if k not in SECRETS}
+    for name in SECRETS:
+        path = tmp_path / name.lower()
+        path.write_text(settings[name] + "\n")  # an editor's line end is not part of it
+        from_files[f"{name}_FILE"] = str(path)
+    expected = render_alertmanager_config(monitored_project, tmp_path / "values.yml", settings)
+    rendered = render_alertmanager_config(monitored_project, tmp_path / "files.yml", from_files)
+    assert rendered.read_text() == expected.read_text()
+    for name in SECRETS:
+        (tmp_path / name.lower()).write_text("")
+    unset = render_alertmanager_config(monitored_project, tmp_path / "unset.yml", from_files)
+    plain = {k: v for k, v in settings.items() if k not in SECRETS}
+    nothing = render_alertmanager_config(monitored_project, tmp_path / "plain.yml", plain)
+    assert unset.read_text() == nothing.read_text()
+
+
+@pytest.mark.parametrize("case", ["both set", "missing file"])
+def test_unusable_secret_file_is_refused(
+    monitored_project: Path, tmp_path: Path, case: str
+) -> None:
+    path = tmp_path / "smtp_password"
+    # With a user name, so the template reads the password.
+    values = {"SMTP_USERNAME": "alerts", "SMTP_PASSWORD_FILE": str(path)}
+    if case == "both set":
+        path.write_text("secret")
+        values["SMTP_PASSWORD"] = "secret"
+        expected = "SMTP_PASSWORD and SMTP_PASSWORD_FILE are both set"
+    else:
+        expected = f"SMTP_PASSWORD_FILE: cannot read {path}"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        render_alertmanager_config(monitored_project, tmp_path / "am.yml", SMTP | values)
+    assert expected in refused.value.stderr.decode(), refused.value.stderr

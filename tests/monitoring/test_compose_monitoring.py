@@ -5,7 +5,6 @@ images are pinned, memory is limited, every mounted file exists."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -14,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.lint.compose_stacks import ComposeStack, compose_stacks
+from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks
 from tests.lint.tools import tool
 from tests.monitoring.projects import load_yaml, prometheus_dir
 
@@ -44,11 +43,11 @@ def merged_config(project: Path, environment: dict[str, str] | None = None) -> d
     result = subprocess.run(
         [*args, "config", "--format", "json"],
         cwd=project,
+        env={**compose_env(), **(environment or {})},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, **(environment or {})},
     )
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)

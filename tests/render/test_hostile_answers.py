@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from tests.lint.collect import is_shell_script
+from tests.lint.compose_stacks import compose_env
 from tests.lint.tools import tool
 from tests.render.test_rendered_files import parse_problem
 from tests.rendering import project_files, render
@@ -168,7 +169,7 @@ def compose_value(project: Path, env_file: str, service: str, name: str) -> str:
     """What docker compose hands a service from an env file (`config` writes a $ as $$)."""
     files = ["--file", "compose.prod.yaml", "--file", "compose.monitoring.yaml"]
     args = [tool("docker-compose"), "--env-file", env_file, *files, "config", "--format", "json"]
-    result = run(args, project)
+    result = run(args, project, env=compose_env())
     if result.returncode != 0:
         return f"(compose failed: {result.stderr.strip()})"
     value = json.loads(result.stdout)["services"][service]["environment"][name]

@@ -266,6 +266,9 @@ release() {
   decrypt_env_file
   require_env_file
   take_lock
+  # Once, from the env file just decrypted: every compose command of this release reads them.
+  write_secret_files
+  export SECRET_FILES_WRITTEN=$ENV_FILE
   for service in "${RELEASED_SERVICES[@]}"; do
     ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
   done

@@ -1,22 +1,23 @@
 """Alembic environment: runs migrations over asyncpg against DATABASE_URL.
 
-Only DATABASE_URL is needed (from the environment or .env in the working directory), so a
-deploy can migrate before the API's other settings matter.
+Only DATABASE_URL is needed (from the environment, the file DATABASE_URL_FILE names, or .env
+in the working directory), so a deploy can migrate before the API's other settings matter.
 """
 
 import asyncio
 
 from alembic import context
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db.engine import sqlalchemy_url
 from app.db.models import Base
+from app.secret_files import SecretFilesSettings
 
 
-class MigrationSettings(BaseSettings):
+class MigrationSettings(SecretFilesSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: SecretStr

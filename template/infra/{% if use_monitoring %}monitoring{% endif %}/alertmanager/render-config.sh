@@ -1,6 +1,8 @@
 #!/bin/sh
 # Render the Alertmanager configuration template (see the top of alertmanager.yml) with values
 # from the environment, then run COMMAND if one is given (the container's entrypoint).
+# A value may instead come from the file NAME_FILE names (on the server, its secrets do:
+# compose mounts them at /run/secrets/...); setting NAME and NAME_FILE both is an error.
 #
 # Usage: render-config.sh TEMPLATE OUTPUT [COMMAND [ARG...]]
 #
@@ -27,9 +29,27 @@ awk '
     }
     return result
   }
+  function fail(message) {
+    print "render-config: " message > "/dev/stderr"
+    failed = 1
+    exit 1
+  }
+  # NAME, or the content of the file NAME_FILE names (without its last line end).
+  function value(name,    path, line, text, count, status) {
+    if (name in known) return known[name]
+    path = ENVIRON[name "_FILE"]
+    if (path == "") return known[name] = ENVIRON[name]
+    if (ENVIRON[name] != "") fail(name " and " name "_FILE are both set: set only one of them")
+    text = ""
+    count = 0
+    while ((status = (getline line < path)) > 0) text = (count++ ? text "\n" : "") line
+    if (status < 0) fail(name "_FILE: cannot read " path)
+    close(path)
+    return known[name] = text
+  }
   function all_set(names,    count, list, i) {
     count = split(names, list, " ")
-    for (i = 1; i <= count; i++) if (ENVIRON[list[i]] == "") return 0
+    for (i = 1; i <= count; i++) if (value(list[i]) == "") return 0
     return 1
   }
   # Nested conditions: a line is kept while every enclosing one holds.
@@ -51,12 +71,13 @@ awk '
     rendered = ""
     while (match(line, /\$\{[A-Za-z_][A-Za-z0-9_]*\}/)) {
       name = substr(line, RSTART + 2, RLENGTH - 3)
-      rendered = rendered substr(line, 1, RSTART - 1) yaml_escape(ENVIRON[name])
+      rendered = rendered substr(line, 1, RSTART - 1) yaml_escape(value(name))
       line = substr(line, RSTART + RLENGTH)
     }
     print rendered line
   }
   END {
+    if (failed) exit 1
     if (depth != 0) { print "render-config: # if-set without # end-if" > "/dev/stderr"; exit 1 }
   }
 ' "$template" >"$output.tmp"

@@ -1,2 +1,3 @@
 export * from './schema';
 export { migrationsFolder, runMigrations } from './migrations';
+export { SecretFileError, withSecretFiles } from './secret-files';

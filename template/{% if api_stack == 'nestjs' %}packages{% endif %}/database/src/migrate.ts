@@ -1,12 +1,13 @@
-// `make migrate`: apply pending migrations to DATABASE_URL (from the environment, or from
-// .env in the working directory).
+// `make migrate`: apply pending migrations to DATABASE_URL (from the environment, the file
+// DATABASE_URL_FILE names, as on the server, or from .env in the working directory).
 import { existsSync } from 'node:fs';
 
 import { runMigrations } from './migrations';
+import { withSecretFiles } from './secret-files';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = withSecretFiles(process.env, ['DATABASE_URL']).DATABASE_URL;
   if (!databaseUrl) {
     console.error('Invalid configuration: DATABASE_URL is required');
     process.exit(1);

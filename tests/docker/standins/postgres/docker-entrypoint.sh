@@ -11,6 +11,12 @@ if [[ "${1:-}" == postgres && "$(id -u)" == 0 ]]; then
 fi
 
 if [[ "${1:-}" == postgres && ! -s "$PGDATA/PG_VERSION" ]]; then
+  # As the official image: POSTGRES_PASSWORD_FILE names a file holding the password (a
+  # compose secret); setting both is an error.
+  if [[ -n "${POSTGRES_PASSWORD_FILE:-}" ]]; then
+    [[ -z "${POSTGRES_PASSWORD:-}" ]] || { echo "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set" >&2; exit 1; }
+    POSTGRES_PASSWORD=$(<"$POSTGRES_PASSWORD_FILE")
+  fi
   : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
   user=${POSTGRES_USER:-postgres}
   database=${POSTGRES_DB:-$user}
