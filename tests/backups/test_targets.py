@@ -60,7 +60,10 @@ def test_each_target_renders_its_configuration(
     if target == "s3":
         assert repository.startswith("s3:https://")
         assert ".your-objectstorage.com/" in repository
-        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= environment.keys()
+        # The server's bucket keys, as files (scripts/lib/backup-common.sh reads NAME_FILE).
+        keys = {"AWS_ACCESS_KEY_ID_FILE", "AWS_SECRET_ACCESS_KEY_FILE"}
+        assert keys <= environment.keys()
+        assert {"aws_access_key_id", "aws_secret_access_key"} <= set(service["secrets"])
     elif target == "sftp":
         assert repository.startswith(f"rclone:{BACKUP_HOST_ALIAS}:")
         config_dir = str(Path(environment["BACKUP_SSH_CONFIG"]).parent)

@@ -71,6 +71,8 @@ def proxies(
         # A subnet of its own: another stack on this engine may hold the default one.
         "EDGE_IPV6_SUBNET": f"fd{secrets.token_hex(1)}:{secrets.token_hex(2)}:1::/64",
         **{variable: probe_image for variable in IMAGE_VARIABLES.values()},
+        # The compose files name the secret files' folder; the proxies mount none of them.
+        "SECRETS_DIR": str(project / ".deploy" / "secrets"),
     }
     files = ["compose.prod.yaml", "compose.monitoring.yaml"]
     compose = Compose(project, "env/production.env", files, env)

@@ -35,16 +35,25 @@ def configuration_reads(project: Path) -> set[str]:
 
 
 def compose_environment(project: Path, service: str) -> set[str]:
+    """The variables a service's configuration gets, by the name it reads: NAME, or NAME_FILE
+    naming a secret file the service mounts (counted as NAME)."""
     compose = yaml.safe_load((project / "compose.prod.yaml").read_text())
-    entries = compose["services"][service]["environment"]
-    assert isinstance(entries, list), f"{service}: environment should list names"
-    assert "env_file" not in compose["services"][service]
+    spec = compose["services"][service]
+    entries = spec["environment"]
+    if isinstance(entries, dict):
+        entries = [f"{name}={value}" for name, value in entries.items()]
+    assert "env_file" not in spec
+    mounted = set(spec.get("secrets", []))
     names = set()
     for entry in entries:
         name, _, value = entry.partition("=")
-        # A value (DATABASE_URL, built from the service's database role) is made of
-        # env/<environment>.env variables only: no secret is written into the compose file.
-        assert not value or "${" in value, f"{service}: {entry} names no variable"
+        if name.endswith("_FILE"):
+            # A secret reaches the service as a file only: never a value in the compose file.
+            assert value.startswith("/run/secrets/"), f"{service}: {entry} is no secret file"
+            assert value.removeprefix("/run/secrets/") in mounted, f"{service}: {entry} not mounted"
+            name = name.removesuffix("_FILE")
+        else:
+            assert not value or "${" in value, f"{service}: {entry} names no variable"
         names.add(name)
     return names
 

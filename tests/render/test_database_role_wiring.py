@@ -1,7 +1,8 @@
 """Every service of the server stack reaches PostgreSQL as its own role, never as the
-superuser: the API and migrations through the DATABASE_URL compose builds for each, the
-exporter and the backup job likewise. Only postgres itself and the role setup (db-roles)
-get the superuser's password. What each role may do is proven on a real PostgreSQL in
+superuser: the API, migrations and the backup job through the database URL file
+scripts/server-compose writes for each from that role's variables, the exporter through its
+role's variables. Only postgres itself and the role setup (db-roles) get the superuser's
+password. What each role may do is proven on a real PostgreSQL in
 tests/runtime/test_database_roles.py; this checks the wiring of every rendered combination.
 """
 
@@ -15,15 +16,16 @@ import yaml
 
 from tests.conftest import RenderedProject
 
-# service -> (compose file, the variable naming its database user, and the role it must be)
+# service -> (compose file, the variable naming how it connects, the secret file holding its
+# URL or None for a plain user variable, and the prefix of its role's variables)
 CONNECTIONS = {
-    "migrate": ("compose.prod.yaml", "DATABASE_URL", "DB_OWNER_USER"),
-    "api": ("compose.prod.yaml", "DATABASE_URL", "DB_API_USER"),
-    "postgres-exporter": ("compose.monitoring.yaml", "DATA_SOURCE_USER", "DB_MONITOR_USER"),
-    "backup": ("compose.backup.yaml", "DATABASE_URL", "DB_BACKUP_USER"),
+    "migrate": ("compose.prod.yaml", "DATABASE_URL_FILE", "owner_database_url", "DB_OWNER"),
+    "api": ("compose.prod.yaml", "DATABASE_URL_FILE", "api_database_url", "DB_API"),
+    "postgres-exporter": ("compose.monitoring.yaml", "DATA_SOURCE_USER", None, "DB_MONITOR"),
+    "backup": ("compose.backup.yaml", "DATABASE_URL_FILE", "backup_database_url", "DB_BACKUP"),
 }
 # The restore writes as the owner (it creates, renames and drops databases).
-RESTORE = ("compose.backup.yaml", "RESTORE_DATABASE_URL", "DB_OWNER_USER")
+RESTORE = ("compose.backup.yaml", "RESTORE_DATABASE_URL_FILE", "owner_database_url", "DB_OWNER")
 SUPERUSER_SERVICES = {"postgres", "db-roles"}
 
 
@@ -42,16 +44,29 @@ def compose_files(project: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+def connects_as(project: Path, value: str, secret: str | None, role: str) -> bool:
+    """Whether a connection setting is `role`'s: its user variable, or the secret file that
+    scripts/server-compose (lib/server.sh) writes from that role's user and password."""
+    if secret is None:
+        return re.search(rf"\$\{{{role}_USER[:}}]", value) is not None
+    writer = (project / "scripts" / "lib" / "server.sh").read_text()
+    url = f'write_secret {secret} "postgres://${{value[{role}_USER]}}:${{value[{role}_PASSWORD]}}'
+    return value == f"/run/secrets/{secret}" and url in writer
+
+
 def test_each_service_connects_as_its_own_role(rendered_matrix: list[RenderedProject]) -> None:
     checked = 0
     for project in rendered_matrix:
         files = compose_files(project.path)
-        for service, (file, variable, role) in [*CONNECTIONS.items(), ("backup", RESTORE)]:
+        for service, (file, variable, secret, role) in [
+            *CONNECTIONS.items(),
+            ("backup", RESTORE),
+        ]:
             if file not in files:
                 continue
             value = environment(files[file], service).get(variable, "")
-            assert re.search(rf"\$\{{{role}[:}}]", value), (
-                f"{project.id}: {service}'s {variable} is not {role}: {value!r}"
+            assert connects_as(project.path, value, secret, role), (
+                f"{project.id}: {service}'s {variable} is not {role}'s: {value!r}"
             )
             checked += 1
     assert checked >= len(rendered_matrix) * 2
@@ -83,8 +98,13 @@ def test_role_setup_gets_the_roles_the_project_has(rendered_matrix: list[Rendere
             expected.add("DB_BACKUP_USER")
         users = {name for name in handed if name.endswith("_USER") and name.startswith("DB_")}
         assert users == expected, project.id
+        # Each role's password comes from its own secret file, read into psql's environment.
+        mounted = set(compose["services"]["db-roles"]["secrets"])
+        command = " ".join(compose["services"]["db-roles"]["command"])
         for user in expected:
-            assert user.replace("_USER", "_PASSWORD") in handed, f"{project.id}: {user}"
+            password = user.replace("_USER", "_PASSWORD")
+            assert password.lower() in mounted, f"{project.id}: {password.lower()}"
+            assert f"{password}=$$(cat /run/secrets/{password.lower()})" in command, project.id
         depends = compose["services"]["migrate"]["depends_on"]
         assert depends["db-roles"]["condition"] == "service_completed_successfully"
         assert (project.path / "infra" / "postgres" / "roles.sql").is_file()
