@@ -24,6 +24,7 @@ from tests.backups.append_only_servers import (
 from tests.backups.loopback_servers import LoopbackS3Server
 from tests.backups.project_scripts import BackupSetup
 from tests.backups.test_targets import env_value
+from tests.report import record
 
 # What each storage answers when the credential may not delete.
 REFUSALS = re.compile(r"403 Forbidden|Access Denied|AccessDenied")
@@ -31,6 +32,7 @@ REFUSALS = re.compile(r"403 Forbidden|Access Denied|AccessDenied")
 
 @dataclass
 class AppendOnlyTarget:
+    name: str
     server: BackupSetup
     prune: BackupSetup
     # Try to delete a file of the repository with the server's credential: how it was refused.
@@ -74,6 +76,7 @@ def target(
                 return "403 Forbidden"
 
             yield AppendOnlyTarget(
+                name=name,
                 server=setup(repository, {"BACKUP_SSH_CONFIG": str(host.client_config)}),
                 prune=setup(repository, {"BACKUP_SSH_CONFIG": str(host.prune_config)}),
                 delete_with_server_credential=delete_over_ssh,
@@ -110,6 +113,7 @@ def target(
             return str(refused.value)
 
         yield AppendOnlyTarget(
+            name=name,
             server=setup(s3.repository(bucket), credentials["server"]),
             prune=setup(s3.repository(bucket), credentials["prune"]),
             delete_with_server_credential=delete_over_s3,
@@ -156,8 +160,8 @@ def test_the_server_adds_and_only_the_prune_credential_removes(target: AppendOnl
     assert len(before) == 4, "two runs, each a dump and a manifest"
     pack = next(line for line in target.prune.restic("list", "packs").splitlines() if line.strip())
 
-    refused_restic(target.server, "forget", "--keep-last", "1", "--prune")
-    target.delete_with_server_credential(f"data/{pack[:2]}/{pack}")
+    forget = refused_restic(target.server, "forget", "--keep-last", "1", "--prune")
+    delete = target.delete_with_server_credential(f"data/{pack[:2]}/{pack}")
 
     assert snapshot_ids(target.server) == before, "the server's credential removed a snapshot"
     target.server.restic("check", "--read-data")
@@ -174,3 +178,15 @@ def test_the_server_adds_and_only_the_prune_credential_removes(target: AppendOnl
     ]
     assert len(kept) == 2, "the newest run's dump and manifest"
     target.prune.restic("check")
+    record(
+        f"backups [{target.name}]: with the server's credential forget --prune refused"
+        f" ({first_refusal(forget)}), deleting a pack refused ({first_refusal(delete)}),"
+        f" {len(before)} of {len(before)} snapshots kept and the backup goes on; with the prune"
+        f" credential backup-prune removed 4, {len(kept)} kept"
+    )
+
+
+def first_refusal(output: str) -> str:
+    found = REFUSALS.search(output)
+    assert found, output
+    return found.group(0)

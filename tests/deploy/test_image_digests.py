@@ -21,6 +21,7 @@ from tests.docker.engine import build, docker, start_engine
 from tests.docker.stacks import answers
 from tests.harness.loopback_registry import LoopbackRegistry, push
 from tests.rendering import render
+from tests.report import record
 
 TAG = "1.0.0"
 # A digest no registry holds.
@@ -108,7 +109,7 @@ def test_a_digest_runs_its_image_although_the_tag_moved(
     assert result.returncode == 0, result.stderr
     assert f"pulling {repository}@{pushed['first_digest']} as {TAG}" in result.stdout
     assert image_id(f"{repository}:{TAG}") == pushed["first_id"]
-    print(
+    record(
         f"digests: registry tag {TAG} -> {pushed['second_digest'][:19]}..., deployed "
         f"{pushed['first_digest'][:19]}... runs as {TAG}: image {pushed['first_id'][:19]}..."
     )

@@ -22,6 +22,7 @@ from tests.deploy.gate_server import GateServer
 from tests.paths import VENV_BIN
 from tests.render.test_answers_and_secrets import env_values
 from tests.rendering import render
+from tests.report import record
 from tests.template_repo import git
 
 ENVIRONMENTS = ("staging", "production")
@@ -151,6 +152,7 @@ def test_the_forced_command_refuses_anything_but_deploy_and_rollback(
     refused(result, reason)
     assert not remote.canary.exists(), "the refused request ran a command"
     assert remote.server.head("staging") == before
+    record(f"deploy gate: refused {case}: {request!r}, nothing ran")
 
 
 def test_a_branch_commit_is_refused_and_its_deploy_script_never_runs(remote: Remote) -> None:
@@ -163,6 +165,7 @@ def test_a_branch_commit_is_refused_and_its_deploy_script_never_runs(remote: Rem
     refused(result, f"REF {remote.branch}: not a commit of origin's main nor tagged v*")
     assert not remote.canary.exists(), "the branch's scripts/deploy ran"
     assert remote.server.head("staging") == before
+    record("deploy gate: a branch commit the clone holds is refused, its scripts/deploy never ran")
 
 
 def test_the_gate_fetches_main_and_release_tags_only(remote: Remote) -> None:
@@ -172,6 +175,7 @@ def test_the_gate_fetches_main_and_release_tags_only(remote: Remote) -> None:
     refused(result, f"REF {remote.later}: not a commit of origin's main nor tagged v*")
     assert not remote.server.has_object("staging", remote.later), "a branch was fetched"
     assert not remote.canary.exists()
+    record("deploy gate: a branch pushed later is refused and never fetched")
 
 
 def test_staging_deploys_a_commit_of_main_through_its_scripts_deploy(remote: Remote) -> None:
@@ -208,6 +212,7 @@ def test_production_deploys_a_release_tag(remote: Remote) -> None:
     assert "deploying 1.0.0 (v1.0.0, " in result.stdout, result
     reached_deploy(remote, result, "1.0.0")
     assert remote.server.head("production") == remote.first
+    record("deploy gate: production deploys v1.0.0 through scripts/deploy, refuses untagged main")
 
 
 def test_digests_reach_scripts_deploy_which_pulls_by_them(remote: Remote) -> None:

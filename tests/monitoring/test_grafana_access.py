@@ -25,6 +25,7 @@ from tests.harness.loopback_process import LoopbackProcess
 from tests.monitoring.test_compose_monitoring import merged_config
 from tests.monitoring.traefik_labels import http_configuration
 from tests.paths import VENV_BIN
+from tests.report import record
 
 STAND_IN_BODY = b"grafana stand-in"
 # GRAFANA_ALLOWED_CIDRS -> what a client on 127.0.0.1 gets. Empty is the default.
@@ -111,7 +112,7 @@ def test_grafana_is_routed_only_to_allowed_client_networks(
         response = get_until_routed(f"http://{traefik.address}/login", host.group(1))
     finally:
         traefik.stop()
-    print(
+    record(
         f"GRAFANA_ALLOWED_CIDRS={allowed!r}: client 127.0.0.1 -> {response.status_code}"
         f" ({'Grafana' if response.content == STAND_IN_BODY else 'Traefik'})"
     )
