@@ -11,6 +11,7 @@ registry digest: it shows that deploys without digests work as before.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,3 +177,29 @@ def test_the_release_log_keeps_the_digest_for_a_rollback(
     # The web image was never pulled here: a release log line without its digest.
     assert lines[1][1:] == ["deploy", "other", "failed", "it broke", ""]
     assert result.stdout.splitlines()[-1] == f"api={digest}"
+
+
+def test_a_redeploy_without_digests_uses_the_ones_the_release_log_kept(
+    project: Path, tmp_path: Path
+) -> None:
+    """scripts/deploy TAG of a tag that went live before pulls by the logged digest. The engine
+    is out of reach (DOCKER_HOST points nowhere), so the script stops at the pull it chose."""
+    digest = "sha256:" + "cd" * 32
+    subprocess.run(["bash", "scripts/init-env"], cwd=project, check=True, capture_output=True)
+    state = project / ".deploy" / "production"
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "releases.log").write_text(
+        f"2026-01-01T00:00:00Z\tdeploy\t{TAG}\tok\t\tapi={digest}\n"
+    )
+    result = subprocess.run(
+        ["bash", "scripts/deploy", TAG],
+        cwd=project,
+        env={**os.environ, "ENVIRONMENT": "production", "DOCKER_HOST": f"unix://{tmp_path}/none"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    api_image = (project / "env" / "production.env").read_text().split("API_IMAGE=", 1)[1]
+    assert result.returncode == 1, result
+    assert f"cannot pull {api_image.splitlines()[0]}@{digest}" in result.stderr, result
