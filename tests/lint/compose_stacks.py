@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -14,6 +17,23 @@ def compose_env() -> dict[str, str]:
     SECRETS_DIR, which scripts/server-compose sets on a server (the secret files' folder;
     the compose files refuse to interpolate without it, `config` needs no file in it)."""
     return {**os.environ, "SECRETS_DIR": ".deploy/secrets"}
+
+
+def config_json(command: list[str], project: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The merged configuration `command` (a `docker compose ... config` invocation, direct or
+    through the project's scripts/server-compose) prints as JSON in `project`."""
+    result = subprocess.run(
+        [*command, "config", "--format", "json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
 
 
 @dataclass(frozen=True)

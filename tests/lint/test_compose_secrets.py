@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import RenderedProject
+from tests.lint.compose_stacks import config_json
 from tests.report import record
 
 # Empty until the operator fills them in (mail, webhooks, the bucket's keys).
@@ -65,18 +65,11 @@ def generated_secrets(project: Path, environment: str) -> dict[str, str]:
 def server_config(project: Path, environment: str) -> dict[str, Any]:
     """The merged server stack as compose would run it, after the project's own
     scripts/server-compose wrote the secret files."""
-    result = subprocess.run(
-        ["bash", "scripts/server-compose", environment, "config", "--format", "json"],
-        cwd=project,
-        env={**os.environ, "ENVIRONMENT": environment},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return config_json(
+        ["bash", "scripts/server-compose", environment],
+        project,
+        {**os.environ, "ENVIRONMENT": environment},
     )
-    assert result.returncode == 0, result.stderr
-    config: dict[str, Any] = json.loads(result.stdout)
-    return config
 
 
 def secret_problems(config: dict[str, Any], secrets: dict[str, str]) -> list[str]:

@@ -4,16 +4,14 @@ images are pinned, memory is limited, every mounted file exists."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks
+from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks, config_json
 from tests.lint.tools import tool
 from tests.monitoring.projects import load_yaml, prometheus_dir
 
@@ -40,18 +38,7 @@ def merged_config(project: Path, environment: dict[str, str] | None = None) -> d
     args = [tool("docker-compose"), "--env-file", stack.env_file]
     for file in stack.files:
         args += ["--file", file]
-    result = subprocess.run(
-        [*args, "config", "--format", "json"],
-        cwd=project,
-        env={**compose_env(), **(environment or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    config: dict[str, Any] = json.loads(result.stdout)
-    return config
+    return config_json(args, project, {**compose_env(), **(environment or {})})
 
 
 _MERGED: dict[Path, dict[str, Any]] = {}

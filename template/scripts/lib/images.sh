@@ -26,18 +26,23 @@ parse_digests() {
   done
 }
 
+# IMAGE@DIGEST for each registry digest IMAGE:TAG was pulled by, a line each; nothing for an
+# image built on this server or not here at all.
+repository_digests() {
+  local image=$1 tag=$2
+  docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image:$tag" 2>/dev/null || true
+}
+
 # The registry digest IMAGE:TAG was pulled by, or nothing (an image built on this server).
 pulled_digest() {
   local image=$1 tag=$2
-  docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image:$tag" 2>/dev/null |
-    awk -F@ -v repository="$image" '$1 == repository { print $2; exit }'
+  repository_digests "$image" "$tag" | awk -F@ -v repository="$image" '$1 == repository { print $2; exit }'
 }
 
 # True when IMAGE:TAG is here and was pulled as DIGEST.
 has_digest() {
   local image=$1 tag=$2 digest=$3
-  docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image:$tag" 2>/dev/null |
-    grep -qxF -- "$image@$digest"
+  repository_digests "$image" "$tag" | grep -xF -- "$image@$digest" >/dev/null
 }
 
 # ensure_image IMAGE TAG [DIGEST]: IMAGE:TAG is here and, with DIGEST, is exactly that
