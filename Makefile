@@ -11,6 +11,10 @@ TOOLS := .cache/tools/bin
 DEMO_DIR ?= demo
 # Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
 PYTEST_ARGS ?=
+# The suite in parallel, one worker per processor (at most 4): tests that share a build, an
+# engine or a rendered matrix stay in one worker (xdist groups, tests/conftest.py), handed out
+# longest first in collection order. `make test PARALLEL=` runs it in one process.
+PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadgroup --no-loadscope-reorder
 
 .PHONY: help bootstrap demo check test test-layer benchmark docs clean release
 
@@ -40,7 +44,7 @@ check: ## Lint and type-check the template's own Python and shell scripts
 test: bootstrap check ## Run the whole test suite, starting and stopping the services it needs
 	bash scripts/services start all
 	trap 'bash scripts/services stop all' EXIT; \
-	$(VENV)/pytest --durations=30 $(PYTEST_ARGS)
+	$(VENV)/pytest $(PARALLEL) --durations=30 $(PYTEST_ARGS)
 	$(VENV)/python -m benchmarks.copy_time
 
 test-layer: ## Run one layer without the set-up: make test-layer LAYER=render

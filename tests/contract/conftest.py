@@ -6,7 +6,6 @@ per-IP rate limits never carry over from one test to the next.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from tests.harness import http
 from tests.harness.accounts import Account, signed_up
-from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
+from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.fixtures import generated_project, runtime_case
 from tests.harness.project import GeneratedProject
@@ -87,36 +86,3 @@ def auth_headers(
     if not runtime_case.use_auth:
         return {}
     return signed_up(new_client(), "notes").headers
-
-
-# ------------------------------------------------------------------ results summary
-
-_outcomes: dict[str, Counter[str]] = defaultdict(Counter)
-
-
-def _case_of(nodeid: str) -> str:
-    return next(
-        (case.id for case in RUNTIME_CASES if f"[{case.id}" in nodeid or f"-{case.id}" in nodeid),
-        "?",
-    )
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "tests/contract/" not in report.nodeid:
-        return
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        outcome = "error" if report.when == "setup" and report.failed else report.outcome
-        _outcomes[_case_of(report.nodeid)][outcome] += 1
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _outcomes:
-        return
-    terminalreporter.section("contract results by answer set")
-    for case_id, counts in sorted(_outcomes.items()):
-        parts = ", ".join(
-            f"{counts[kind]} {kind}"
-            for kind in ("passed", "failed", "skipped", "error")
-            if counts[kind]
-        )
-        terminalreporter.write_line(f"{case_id}: {parts}")

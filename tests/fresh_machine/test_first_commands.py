@@ -7,7 +7,7 @@ Debian 12 as root, with no PEP 668 refusal, and a second run must find it all in
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from collections.abc import Callable
 
 import pytest
 
@@ -16,8 +16,8 @@ from tests.fresh_machine.runs import SECOND_RUN
 from tests.report import record
 
 
-def finished(runs: dict[str, Future[MachineRun]], name: str) -> MachineRun:
-    result = runs[name].result()
+def finished(fresh_run: Callable[[str], MachineRun], name: str) -> MachineRun:
+    result = fresh_run(name)
     record(f"fresh machine: {result.what} on {SUITES[result.suite]} took {result.seconds:.0f} s")
     assert result.returncode == 0, result.tail()
     return result
@@ -25,18 +25,18 @@ def finished(runs: dict[str, Future[MachineRun]], name: str) -> MachineRun:
 
 @pytest.mark.parametrize("suite", ["bookworm", "trixie"])
 def test_make_demo_needs_only_python_git_and_make(
-    fresh_runs: dict[str, Future[MachineRun]], suite: str
+    fresh_run: Callable[[str], MachineRun], suite: str
 ) -> None:
-    result = finished(fresh_runs, f"demo-{suite}")
+    result = finished(fresh_run, f"demo-{suite}")
     assert "is ready in demo" in result.output, result.tail()
     assert "system packages: unchanged" in result.output, result.tail()
     assert "externally-managed-environment" not in result.output, result.tail()
 
 
 def test_bootstrap_installs_the_rest_and_a_second_run_changes_nothing(
-    fresh_runs: dict[str, Future[MachineRun]],
+    fresh_run: Callable[[str], MachineRun],
 ) -> None:
-    result = finished(fresh_runs, "bootstrap-bookworm")
+    result = finished(fresh_run, "bootstrap-bookworm")
     first, _, second = result.output.partition(SECOND_RUN)
     assert second, result.tail()
     assert "externally-managed-environment" not in first, result.tail()
