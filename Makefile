@@ -12,9 +12,9 @@ DEMO_DIR ?= demo
 # Pass pytest options through, e.g. `make test PYTEST_ARGS="-m render"`.
 PYTEST_ARGS ?=
 # The suite in parallel, one worker per processor (at most 4): tests that share a build, an
-# engine or a rendered matrix stay in one worker (xdist groups, tests/conftest.py), handed out
+# engine or a rendered matrix stay in one worker (tests/schedule.py), handed out
 # longest first in collection order. `make test PARALLEL=` runs it in one process.
-PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadgroup --no-loadscope-reorder
+PARALLEL ?= --numprocesses=auto --maxprocesses=4
 
 .PHONY: help bootstrap demo check test test-layer benchmark docs clean release
 

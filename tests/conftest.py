@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.answers import MATRIX, combination_id
+from tests.layers import FOLDERS, SCHEDULE
 from tests.rendering import render
 from tests.report import record
 from tests.template_repo import snapshot_working_tree
 
 # The root conftest's plugins: the controller of a parallel run loads no conftest below tests/.
-pytest_plugins = ["tests.report", "tests.contract.summary", "tests.fresh_machine.background"]
-
-
-@dataclass(frozen=True)
-class Folder:
-    """A test folder's layer (its marker) and, where its tests share something costly or
-    fixed, the xdist group that keeps them in one worker (see docs/testing.md)."""
-
-    layer: str
-    group: str | None = None
-
-
-# By folder, so a new test file cannot forget its layer. In the order a parallel run hands the
-# groups out: the longest first, so that what is left at the end is short; then the folders
-# with nothing to share, test by test, filling gaps; the fresh-machine tests, which only wait
-# for their runs in the background, last.
-FOLDERS = {
-    # The generated projects built once per runtime answer set (tests/harness/fixtures.py).
-    "contract": Folder("runtime", "builds"),
-    "runtime": Folder("runtime", "builds"),
-    "monitoring": Folder("runtime", "builds"),
-    # One Docker engine with fixed container, image and network names: one server at a time.
-    "docker": Folder("docker", "engine"),
-    "deploy": Folder("docker", "engine"),
-    "update": Folder("update", "update"),
-    "backups": Folder("runtime", "backups"),
-    # The rendered answer matrix (conftest.rendered_matrix).
-    "render": Folder("render", "matrix"),
-    "lint": Folder("lint", "matrix"),
-    "workflows": Folder("workflows", "workflows"),
-    "secrets": Folder("runtime"),
-    "interactive": Folder("interactive"),
-    "unit": Folder("unit"),
-    "fresh_machine": Folder("fresh"),
-}
-SCHEDULE = list(FOLDERS)
+pytest_plugins = [
+    "tests.report",
+    "tests.schedule",
+    "tests.contract.summary",
+    "tests.fresh_machine.background",
+]
 
 
 def _folder(item: pytest.Item) -> str:
@@ -60,8 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if folder := FOLDERS.get(_folder(item)):
             item.add_marker(folder.layer)
-            if folder.group:
-                item.add_marker(pytest.mark.xdist_group(folder.group))
     # Stable: a folder's tests keep their order.
     items.sort(key=lambda item: SCHEDULE.index(f) if (f := _folder(item)) in FOLDERS else 0)
 

@@ -1,0 +1,41 @@
+"""Each test folder's layer and, for a parallel run, its group: one table for the root
+conftest (markers, collection order) and tests/schedule.py (which worker runs what)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A test folder's layer (its marker) and, where its tests share something costly or
+    fixed, the group that keeps them in one worker of a parallel run (tests/schedule.py)."""
+
+    layer: str
+    group: str | None = None
+
+
+# By folder, so a new test file cannot forget its layer. In the order a parallel run hands the
+# groups out: the longest first, so that what is left at the end is short; then the folders
+# with nothing to share, test by test, filling gaps; the fresh-machine tests, which only wait
+# for their runs in the background, last.
+FOLDERS = {
+    # The generated projects built once per runtime answer set (tests/harness/fixtures.py).
+    "contract": Folder("runtime", "builds"),
+    "runtime": Folder("runtime", "builds"),
+    "monitoring": Folder("runtime", "builds"),
+    # One Docker engine with fixed container, image and network names: one server at a time.
+    "docker": Folder("docker", "engine"),
+    "deploy": Folder("docker", "engine"),
+    "update": Folder("update", "update"),
+    "backups": Folder("runtime", "backups"),
+    # The rendered answer matrix (conftest.rendered_matrix).
+    "render": Folder("render", "matrix"),
+    "lint": Folder("lint", "matrix"),
+    "workflows": Folder("workflows", "workflows"),
+    "secrets": Folder("runtime"),
+    "interactive": Folder("interactive"),
+    "unit": Folder("unit"),
+    "fresh_machine": Folder("fresh"),
+}
+SCHEDULE = list(FOLDERS)
