@@ -25,6 +25,8 @@ class BackupSetup:
     work: Path
     password: str = "correct horse battery staple"
     extra: dict[str, str] = field(default_factory=dict)
+    # Run the scripts as this account (setpriv), as the backup container runs them as postgres.
+    account: str | None = None
 
     @property
     def metrics_dir(self) -> Path:
@@ -50,8 +52,14 @@ class BackupSetup:
 
     def run(self, script: str, *args: str, **overrides: str) -> subprocess.CompletedProcess[str]:
         """Run scripts/<script> of the project; never raises on a non-zero exit."""
+        switch = ["setpriv", f"--reuid={self.account}", f"--regid={self.account}", "--init-groups"]
         return subprocess.run(
-            ["bash", str(self.project / "scripts" / script), *args],
+            [
+                *(switch if self.account else []),
+                "bash",
+                str(self.project / "scripts" / script),
+                *args,
+            ],
             env=self.env(**overrides),
             # No terminal: a live restore must then ask for --yes.
             stdin=subprocess.DEVNULL,

@@ -104,10 +104,12 @@ RULES: list[Rule] = [
             "compose.backup.yaml",
             "scripts/backup",
             "scripts/backup-prune",
+            "scripts/base-backup",
             "scripts/restore",
             "scripts/restore-drill",
             "infra/backup/Dockerfile",
             "infra/backup/retention.env",
+            "infra/postgres/pgbackrest.conf",
             "docs/runbooks/backup-and-restore.md",
         )
     ),

@@ -1,0 +1,124 @@
+"""A PostgreSQL cluster of its own whose write-ahead log pgBackRest archives, as the project's
+postgres service does: the rendered infra/postgres/pgbackrest.conf, with the paths, port and
+repository of this test given as pgBackRest's own PGBACKREST_* variables.
+
+PostgreSQL refuses to run as root, so the cluster, and the project's scripts that start a
+scratch instance (scripts/restore --to), run as the postgres account of scripts/services,
+in a folder that account owns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+from tests.harness.ports import free_port
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+ACCOUNT = "postgres"
+PASSPHRASE = "pitr-tests-passphrase"
+
+
+def as_account(command: list[str]) -> list[str]:
+    return ["setpriv", f"--reuid={ACCOUNT}", f"--regid={ACCOUNT}", "--init-groups", *command]
+
+
+def let_through(path: Path) -> Path:
+    """Let the account pass through every parent of `path` (pytest makes them private)."""
+    for parent in path.parents:
+        if parent == Path("/"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o011)  # others may pass, not list
+    return path
+
+
+def owned_folder(path: Path) -> Path:
+    """`path`, made and given to the account, with every parent it must pass through."""
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.chown(path, ACCOUNT, ACCOUNT)
+    return let_through(path)
+
+
+class ArchivedCluster:
+    def __init__(self, folder: Path, project: Path, stanza: str, repository: dict[str, str]):
+        self.folder = owned_folder(folder)
+        self.data = folder / "data"
+        self.socket = owned_folder(folder / "socket")
+        self.port = free_port()
+        self.project = project
+        let_through(project / "scripts")  # the account reads the project's scripts and config
+        self.stanza = stanza
+        # Where the archive goes: PGBACKREST_REPO1_* settings of the target.
+        self.repository = repository
+
+    @property
+    def pgbackrest_env(self) -> dict[str, str]:
+        """What the project's postgres service and backup job give pgBackRest."""
+        return {
+            "PGBACKREST_CONFIG": str(self.project / "infra" / "postgres" / "pgbackrest.conf"),
+            "PGBACKREST_STANZA": self.stanza,
+            "PGBACKREST_REPO1_CIPHER_PASS": PASSPHRASE,
+            "PGBACKREST_PG1_PATH": str(self.data),
+            "PGBACKREST_PG1_PORT": str(self.port),
+            "PGBACKREST_PG1_SOCKET_PATH": str(self.socket),
+            "PGBACKREST_SPOOL_PATH": str(owned_folder(self.folder / "spool")),
+            "PGBACKREST_LOCK_PATH": str(owned_folder(self.folder / "lock")),
+            **self.repository,
+        }
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://{ACCOUNT}:unused@127.0.0.1:{self.port}/{database}"
+
+    def run(self, *command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            as_account(list(command)),
+            env={**os.environ, **self.pgbackrest_env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def start(self) -> None:
+        if not self.data.exists():
+            init = self.run(
+                str(PG_BIN / "initdb"), "-D", str(self.data), "-U", ACCOUNT, "-A", "trust"
+            )
+            assert init.returncode == 0, init.stderr
+            # What compose.prod.yaml gives the postgres service, with this test's addresses.
+            settings = {
+                "port": str(self.port),
+                "listen_addresses": "'127.0.0.1'",
+                "unix_socket_directories": f"'{self.socket}'",
+                "wal_level": "replica",
+                "archive_mode": "on",
+                "archive_command": f"'pgbackrest --stanza={self.stanza} archive-push %p'",
+                "archive_timeout": "60",
+            }
+            with (self.data / "postgresql.conf").open("a") as conf:
+                conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+        started = self.run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "postgres.log"),
+            "-w", "start",
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr + self.log()
+
+    def crash(self) -> None:
+        """The server killed without a shutdown, as a lost machine leaves it."""
+        self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+
+    def stop(self) -> None:
+        self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+
+    def log(self) -> str:
+        path = self.folder / "postgres.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def sql(self, statement: str, database: str = "postgres") -> list[tuple[object, ...]]:
+        with psycopg.connect(self.url(database), autocommit=True) as conn:
+            cursor = conn.execute(statement)
+            return cursor.fetchall() if cursor.description else []

@@ -1,0 +1,207 @@
+"""Point-in-time recovery: a real PostgreSQL archiving its WAL with the real pgBackRest into each
+target, and the project's scripts/base-backup and scripts/restore --to.
+
+Rows are written continuously; at T the writer is held for a moment while the test notes how
+many rows are committed (and the newest id), then goes on; later every row is deleted, the
+mistake a restore to T undoes. Exactly the rows committed before T must come back, none after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.backups.archived_cluster import ACCOUNT, PG_BIN, ArchivedCluster, owned_folder
+from tests.backups.loopback_servers import LoopbackS3Server
+from tests.backups.project_scripts import BackupSetup
+from tests.report import record
+
+TARGETS = ("local", "s3")
+DATABASE = "shop"
+BUCKET = "pitr-tests"
+
+
+class Writer:
+    """Inserts rows one transaction at a time until stopped; `hold()` pauses it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.gate = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+
+    def _write(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.done.is_set():
+                with self.gate:
+                    conn.execute("INSERT INTO orders DEFAULT VALUES")
+                time.sleep(0.005)
+
+    def __enter__(self) -> Writer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join(timeout=10)
+
+
+def counts(cluster: ArchivedCluster) -> tuple[int, int]:
+    [(rows, newest)] = cluster.sql("SELECT count(*), coalesce(max(id), 0) FROM orders", DATABASE)
+    return int(str(rows)), int(str(newest))
+
+
+@pytest.fixture(params=TARGETS)
+def pitr(
+    request: pytest.FixtureRequest,
+    backup_projects: dict[str, Path],
+    empty_repository: Path,
+    tmp_path: Path,
+) -> Iterator[tuple[str, ArchivedCluster, BackupSetup]]:
+    """A cluster archiving into the target, with a shop database and a full base backup."""
+    assert shutil.which("pgbackrest"), "pgbackrest is missing: run scripts/bootstrap"
+    target: str = request.param
+    work = owned_folder(tmp_path / "work")
+    s3 = None
+    if target == "local":
+        repository = {"PGBACKREST_REPO1_PATH": str(owned_folder(work / "pgbackrest"))}
+    else:
+        s3 = LoopbackS3Server(tmp_path / "s3", tls=True)
+        s3.start()
+        s3.create_bucket(BUCKET)
+        assert s3.certificate
+        repository = {
+            "PGBACKREST_REPO1_S3_ENDPOINT": "localhost",
+            "PGBACKREST_REPO1_STORAGE_PORT": str(s3.port),
+            "PGBACKREST_REPO1_S3_BUCKET": BUCKET,
+            "PGBACKREST_REPO1_S3_REGION": "us-east-1",
+            "PGBACKREST_REPO1_STORAGE_CA_FILE": str(s3.certificate),
+            # The archiver in the cluster reads them as the container's wrapper gives them.
+            "PGBACKREST_REPO1_S3_KEY": LoopbackS3Server.ACCESS["AWS_ACCESS_KEY_ID"],
+            "PGBACKREST_REPO1_S3_KEY_SECRET": LoopbackS3Server.ACCESS["AWS_SECRET_ACCESS_KEY"],
+        }
+    project = backup_projects[target]
+    cluster = ArchivedCluster(work / "cluster", project, f"backup-{target}", repository)
+    cluster.start()
+    cluster.sql(f"CREATE DATABASE {DATABASE}")
+    cluster.sql(
+        "CREATE TABLE orders (id bigserial PRIMARY KEY,"
+        " placed_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+        DATABASE,
+    )
+    # The pre-restore dump goes to a restic repository in the test's folder, whatever the
+    # target: the dumps' targets have tests of their own.
+    restic = work / "restic"
+    shutil.copytree(empty_repository, restic)
+    shutil.chown(restic, ACCOUNT, ACCOUNT)
+    for path in restic.rglob("*"):
+        shutil.chown(path, ACCOUNT, ACCOUNT)
+    setup = BackupSetup(
+        project=project,
+        database_url=cluster.url(DATABASE),
+        repository=str(restic),
+        work=work,
+        # pg_ctl for the scratch instance: on PATH in the backup image, not here.
+        extra={
+            **cluster.pgbackrest_env,
+            "HOME": str(work),
+            "PATH": f"{PG_BIN}:{os.environ['PATH']}",
+        },
+        account=ACCOUNT,
+    )
+    base = setup.succeed("base-backup")
+    assert "no full backup in the repository yet: taking a full one" in base.stderr, base.stderr
+    try:
+        yield target, cluster, setup
+    finally:
+        cluster.stop()
+        if s3:
+            s3.stop()
+
+
+def test_restore_to_a_moment_brings_back_exactly_the_rows_committed_before_it(
+    pitr: tuple[str, ArchivedCluster, BackupSetup],
+) -> None:
+    target, cluster, setup = pitr
+    with Writer(cluster.url(DATABASE)) as writer:
+        time.sleep(2)
+        with writer.gate:
+            before, newest = counts(cluster)
+            [(moment,)] = cluster.sql("SELECT clock_timestamp()::text")
+            time.sleep(0.05)
+        time.sleep(2)
+    total, _ = counts(cluster)
+    assert before > 50, before
+    assert total - before > 50, (before, total)
+    cluster.sql("DELETE FROM orders", DATABASE)
+
+    started = time.monotonic()
+    restored = setup.succeed("restore", "--to", str(moment), "--yes")
+    seconds = time.monotonic() - started
+
+    back, back_newest = counts(cluster)
+    [(after,)] = cluster.sql(f"SELECT count(*) FROM orders WHERE id > {newest}", DATABASE)
+    record(
+        f"PITR {target}: restored to T: {back} of {before} rows before T, {after} after"
+        f" ({total - before} written after T, then every row deleted; restore {seconds:.1f} s)"
+    )
+    assert (back, back_newest, after) == (before, newest, 0), restored.stderr
+    assert f"restored {moment} into {DATABASE}" in restored.stderr, restored.stderr
+
+
+def test_a_wrong_passphrase_is_refused_and_nothing_is_touched(
+    pitr: tuple[str, ArchivedCluster, BackupSetup],
+) -> None:
+    _, cluster, setup = pitr
+    cluster.sql("INSERT INTO orders DEFAULT VALUES", DATABASE)
+    [(moment,)] = cluster.sql("SELECT clock_timestamp()::text")
+    result = setup.run(
+        "restore", "--to", str(moment), "--yes", PGBACKREST_REPO1_CIPHER_PASS="not the passphrase"
+    )
+    assert result.returncode == 1, result.stderr
+    assert "error [wrong_password]" in result.stderr, result.stderr
+    assert "PGBACKREST_REPO1_CIPHER_PASS does not open the repository" in result.stderr
+    assert counts(cluster) == (1, 1), "the live database was touched"
+    [(scratch,)] = cluster.sql(
+        f"SELECT count(*) FROM pg_database WHERE datname LIKE '{DATABASE}_%'"
+    )
+    assert scratch == 0, "a scratch database was left behind"
+
+
+# Which backup a moment needs is pgBackRest's answer, the same for every target: once.
+@pytest.mark.parametrize("pitr", ["local"], indirect=True)
+def test_a_moment_before_the_first_base_backup_is_refused(
+    pitr: tuple[str, ArchivedCluster, BackupSetup],
+) -> None:
+    _, cluster, setup = pitr
+    result = setup.run("restore", "--to", "2001-01-01 00:00:00+00", "--yes")
+    assert result.returncode == 1, result.stderr
+    assert "error [no_base_backup]" in result.stderr, result.stderr
+    assert counts(cluster) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--to", "2026-12-05 10:31:00"], "--to needs a MOMENT with its zone"),
+        (["--to", "yesterday"], "--to needs a MOMENT with its zone"),
+        (["--to-point", "a b"], "--to-point needs a restore point NAME"),
+        (["latest", "--to", "2026-12-05 10:31:00+00"], "give a SNAPSHOT or a moment, not both"),
+    ],
+)
+def test_a_moment_without_a_zone_or_beside_a_snapshot_is_a_usage_error(
+    backup_projects: dict[str, Path], tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    setup = BackupSetup(
+        project=backup_projects["local"], database_url="", repository="", work=tmp_path
+    )
+    result = setup.run("restore", *arguments)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr, result.stderr
