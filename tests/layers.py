@@ -25,8 +25,10 @@ FOLDERS = {
     "runtime": Folder("runtime", "builds"),
     "monitoring": Folder("runtime", "builds"),
     # One Docker engine with fixed container, image and network names: one server at a time.
-    "docker": Folder("docker", "engine"),
+    # deploy first: the docker folder's edge stack (a session fixture) stays up to the end of
+    # the session, and two server stacks cannot share the edge network's IPv6 subnet.
     "deploy": Folder("docker", "engine"),
+    "docker": Folder("docker", "engine"),
     "update": Folder("update", "update"),
     "backups": Folder("runtime", "backups"),
     # The rendered answer matrix (conftest.rendered_matrix).

@@ -177,7 +177,11 @@ def test_traefik_needed_no_call_its_docker_api_proxy_refuses(
     for call, statuses in sorted(calls.items()):
         record(f"docker: Traefik in the stack called {call}: {', '.join(sorted(statuses))}")
     assert "GET /v1.41/events" in calls, log[-3000:]
-    assert all(statuses == {"200"} for statuses in calls.values()), calls
+    # The proxy refuses with 403. The engine answers 404 when a container Traefik listed is
+    # gone before Traefik inspects it (other containers on this engine come and go: the
+    # fresh-machine runs' --rm containers), which is not a refusal.
+    allowed = {call: {"200", "404"} if call.endswith("/{id}/json") else {"200"} for call in calls}
+    assert all(statuses <= allowed[call] for call, statuses in calls.items()), calls
 
 
 def test_api_container_cannot_reach_the_docker_api(stack: EdgeStack, api_stack: ApiStack) -> None:

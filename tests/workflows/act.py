@@ -32,12 +32,14 @@ from psycopg import sql
 from tests.harness.commands import NODE_BIN
 from tests.harness.ports import free_port
 from tests.harness.redis_server import RedisServer
-from tests.paths import VENV_BIN
+from tests.paths import ROOT, VENV_BIN
 
 ACT = VENV_BIN / "act"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # The self-hosted platform: steps run as processes on this machine, not in a container.
 PLATFORM_HOST = "-self-hosted"
+# Where scripts/bootstrap puts uv (the venv's copy is hidden from jobs with the rest of it).
+UV_BIN = ROOT / ".cache" / "tools" / "bin"
 
 # Stand-ins for the marketplace actions a generated workflow uses, by repository.
 # Each is a composite action; `inputs` are the inputs it accepts.
@@ -65,13 +67,15 @@ STAND_INS: dict[str, dict[str, Any]] = {
         ),
     },
     "astral-sh/setup-uv": {
-        "description": "the uv already installed on this machine",
+        "description": "the uv that scripts/bootstrap installs (not whichever PATH has)",
         "inputs": {"version": {"required": False}},
+        "env": {"UV_DIR": str(UV_BIN)},
         "run": "\n".join(
             [
-                'uv_path=$(command -v uv) || { echo "uv is not installed"; exit 1; }',
-                'dirname "$uv_path" >>"$GITHUB_PATH"',
-                'echo "setup-uv stand-in: $(uv --version)"',
+                '[[ -x "$UV_DIR/uv" ]] ||',
+                '  { echo "no uv in $UV_DIR: run scripts/bootstrap"; exit 1; }',
+                'echo "$UV_DIR" >>"$GITHUB_PATH"',
+                'echo "setup-uv stand-in: $("$UV_DIR/uv" --version) from $UV_DIR"',
             ]
         ),
     },
