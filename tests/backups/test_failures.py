@@ -3,6 +3,7 @@ earlier snapshot."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -74,7 +75,11 @@ def test_repository_unreachable(
 
     assert result.returncode == 1
     assert failure_cause(result) == "repository_unreachable"
-    assert "Connection refused" in result.stderr
+    # ssh's own words vary when another test's server takes the freed port in a parallel run
+    # (refused, closed, reset); restic then says only that the repository cannot be reached.
+    assert re.search(r"Connection (refused|closed|reset)|cannot be reached", result.stderr), (
+        result.stderr
+    )
     assert_reported_failure(backups, "repository_unreachable", last_success)
     assert snapshot_ids(backups) == before
 
