@@ -25,8 +25,13 @@ import time
 from pathlib import Path
 
 from benchmarks.backup_restore import folder_size, mib, run, timed
-from tests.backups.archived_cluster import ACCOUNT, PG_BIN, ArchivedCluster, owned_folder
-from tests.backups.project_scripts import BackupSetup
+from tests.backups.archived_cluster import (
+    ACCOUNT,
+    PG_BIN,
+    ArchivedCluster,
+    give_to_account,
+    owned_folder,
+)
 from tests.rendering import render
 from tests.template_repo import snapshot_working_tree
 
@@ -52,18 +57,7 @@ def main() -> None:
         work / "cluster", project, "pitr-benchmark", {"PGBACKREST_REPO1_PATH": str(repository)}
     )
     restic = owned_folder(work / "restic")
-    setup = BackupSetup(
-        project=project,
-        database_url=cluster.url(DATABASE),
-        repository=str(restic),
-        work=work,
-        extra={
-            **cluster.pgbackrest_env,
-            "HOME": str(work),
-            "PATH": f"{PG_BIN}:{os.environ['PATH']}",
-        },
-        account=ACCOUNT,
-    )
+    setup = cluster.backup_setup(DATABASE, restic, work)
     try:
         cluster.start()
         cluster.sql(f"CREATE DATABASE {DATABASE}")
@@ -71,7 +65,7 @@ def main() -> None:
         run("pgbench", "-i", "-q", "-s", str(options.scale), cluster.url(DATABASE))
         # restic keeps the repository private to its creator: the scripts run as the account.
         setup.restic("init", "--repository-version", "2")
-        run("chown", "-R", f"{ACCOUNT}:{ACCOUNT}", str(restic))
+        give_to_account(restic)
         [(size,)] = cluster.sql("SELECT pg_database_size(current_database())", DATABASE)
 
         base = work / "basebackup"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.backups.project_scripts import BackupSetup
 from tests.harness.ports import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -41,6 +42,14 @@ def owned_folder(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     shutil.chown(path, ACCOUNT, ACCOUNT)
     return let_through(path)
+
+
+def give_to_account(path: Path) -> Path:
+    """`path` and all in it, owned by the account (restic keeps a repository private to the
+    account that made it, and the scripts run as this one)."""
+    for item in [path, *path.rglob("*")]:
+        shutil.chown(item, ACCOUNT, ACCOUNT)
+    return path
 
 
 class ArchivedCluster:
@@ -122,3 +131,20 @@ class ArchivedCluster:
         with psycopg.connect(self.url(database), autocommit=True) as conn:
             cursor = conn.execute(statement)
             return cursor.fetchall() if cursor.description else []
+
+    def backup_setup(self, database: str, restic: Path, work: Path) -> BackupSetup:
+        """The project's backup scripts on `database` of this cluster, run as the account (as
+        the backup container runs them), with `restic` for the dumps."""
+        return BackupSetup(
+            project=self.project,
+            database_url=self.url(database),
+            repository=str(restic),
+            work=work,
+            # pg_ctl for the scratch instance: on PATH in the backup image, not here.
+            extra={
+                **self.pgbackrest_env,
+                "HOME": str(work),
+                "PATH": f"{PG_BIN}:{os.environ['PATH']}",
+            },
+            account=ACCOUNT,
+        )

@@ -8,7 +8,6 @@ mistake a restore to T undoes. Exactly the rows committed before T must come bac
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Self
 import psycopg
 import pytest
 
-from tests.backups.archived_cluster import ACCOUNT, PG_BIN, ArchivedCluster, owned_folder
+from tests.backups.archived_cluster import ArchivedCluster, give_to_account, owned_folder
 from tests.backups.loopback_servers import LoopbackS3Server
 from tests.backups.project_scripts import BackupSetup
 from tests.report import record
@@ -99,24 +98,8 @@ def pitr(
     )
     # The pre-restore dump goes to a restic repository in the test's folder, whatever the
     # target: the dumps' targets have tests of their own.
-    restic = work / "restic"
-    shutil.copytree(empty_repository, restic)
-    shutil.chown(restic, ACCOUNT, ACCOUNT)
-    for path in restic.rglob("*"):
-        shutil.chown(path, ACCOUNT, ACCOUNT)
-    setup = BackupSetup(
-        project=project,
-        database_url=cluster.url(DATABASE),
-        repository=str(restic),
-        work=work,
-        # pg_ctl for the scratch instance: on PATH in the backup image, not here.
-        extra={
-            **cluster.pgbackrest_env,
-            "HOME": str(work),
-            "PATH": f"{PG_BIN}:{os.environ['PATH']}",
-        },
-        account=ACCOUNT,
-    )
+    restic = give_to_account(Path(shutil.copytree(empty_repository, work / "restic")))
+    setup = cluster.backup_setup(DATABASE, restic, work)
     base = setup.succeed("base-backup")
     assert "no full backup in the repository yet: taking a full one" in base.stderr, base.stderr
     try:
