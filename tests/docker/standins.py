@@ -25,6 +25,8 @@ DEBIAN_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 # npm as the official Node.js 24 image ships it.
 NPM_SPEC = "npm@11"
 TRAEFIK_BINARY = ROOT / ".venv" / "bin" / "traefik"
+# Debian's restic (bootstrap installs it): the official image holds one static binary too.
+RESTIC_BINARY = Path("/usr/bin/restic")
 # CPython builds on this machine, newest patch release last within each minor version: the
 # relocatable python-build-standalone ones uv manages, then pyenv's (built on this bookworm).
 PYTHON_BUILDS = (
@@ -105,6 +107,7 @@ def standin_kind(image: str) -> str:
         "redis": "redis",
         "haproxy": "haproxy",
         "python": "python",
+        "restic": "restic",
     }
     assert repository in kinds, f"no stand-in for the image {image}"
     return kinds[repository]
@@ -179,6 +182,8 @@ def build_standin(image: str) -> None:
         shutil.copy(npm_tarball(), context / "npm.tgz")
     if kind == "traefik":
         shutil.copy(TRAEFIK_BINARY, context / "traefik")
+    if kind == "restic":
+        shutil.copy(RESTIC_BINARY, context / "restic")
     build_args = {"BASE": base}
     if kind == "python":
         build_args["PYTHON_VERSION"] = stage_python(python_build(image), context)

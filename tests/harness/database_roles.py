@@ -135,7 +135,18 @@ def set_up(project: Path, roles: DatabaseRoles) -> None:
 
 
 def drop_roles(names: list[str]) -> None:
-    """Drop roles whose database is gone (nothing else holds their privileges)."""
+    """Drop roles whose database is gone. The maintenance database (ADMIN_URL's) still holds
+    the owner's grants of the WAL functions (roles.sql), revoked first: DROP OWNED BY leaves
+    grants on built-in functions in place."""
     with psycopg.connect(postgres.ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
         for name in names:
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+            role = sql.Identifier(name)
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL(REVOKE_WAL_FUNCTIONS).format(role))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+
+
+REVOKE_WAL_FUNCTIONS = (
+    "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_switch_wal(),"
+    " pg_catalog.pg_create_restore_point(text) FROM {}"
+)

@@ -182,4 +182,15 @@ SELECT format('GRANT pg_read_all_data TO %I', :'backup')
 \endif
 
 COMMIT;
+
+\if :has_backup
+-- A restore to a moment (as the owner) first closes the current WAL segment, so that the
+-- moment is in the archive; named restore points are the owner's to make, before a risky
+-- change. Both functions are the superuser's alone by default. Granted in the maintenance
+-- database, where the restore scripts run them: a grant is per database, and one in the
+-- application's database would be in its dumps, which the owner could not restore.
+\connect postgres
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal(), pg_catalog.pg_create_restore_point(text)
+  TO :"owner";
+\endif
 \echo db-roles: :owner owns :database; :api reads and writes its tables
