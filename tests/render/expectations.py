@@ -107,6 +107,7 @@ RULES: list[Rule] = [
             "scripts/base-backup",
             "scripts/restore",
             "scripts/restore-drill",
+            "scripts/lib/backup-pitr-drill.sh",
             "infra/backup/Dockerfile",
             "infra/backup/retention.env",
             "infra/postgres/pgbackrest.conf",
