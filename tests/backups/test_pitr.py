@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Self
 
@@ -91,63 +92,61 @@ def pitr(
     """A cluster archiving into the target, with a shop database and a full base backup."""
     target: str = request.param
     work = owned_folder(tmp_path / "work")
-    s3 = sftp = None
     ssh_config = None
-    if target == "local":
-        repository = {"PGBACKREST_REPO1_PATH": str(owned_folder(work / "pgbackrest"))}
-    elif target == "sftp":
-        sftp = sftp_host(tmp_path / "sshd")
-        sftp.start()
-        ssh_config = sftp.client_config
-        # No chroot on the loopback server (its folder is under the world-writable /tmp, which
-        # sshd refuses for one): the repository's absolute path on it instead of the
-        # generated /pgbackrest, which a Storage Box sub-account's chroot puts in its folder.
-        remote = tmp_path / "sftp-repository"
-        remote.mkdir()
-        repository = {"PGBACKREST_REPO1_PATH": str(remote)}
-    else:
-        s3 = LoopbackS3Server(tmp_path / "s3", tls=True)
-        s3.start()
-        s3.create_bucket(BUCKET)
-        assert s3.certificate
-        repository = {
-            "PGBACKREST_REPO1_S3_ENDPOINT": "localhost",
-            "PGBACKREST_REPO1_STORAGE_PORT": str(s3.port),
-            "PGBACKREST_REPO1_S3_BUCKET": BUCKET,
-            "PGBACKREST_REPO1_S3_REGION": "us-east-1",
-            "PGBACKREST_REPO1_STORAGE_CA_FILE": str(s3.certificate),
-            # The archiver in the cluster reads them as the container's wrapper gives them.
-            "PGBACKREST_REPO1_S3_KEY": LoopbackS3Server.ACCESS["AWS_ACCESS_KEY_ID"],
-            "PGBACKREST_REPO1_S3_KEY_SECRET": LoopbackS3Server.ACCESS["AWS_SECRET_ACCESS_KEY"],
-        }
-    project = backup_projects[target]
-    cluster = ArchivedCluster(
-        work / "cluster", project, f"backup-{target}", repository, ssh_config=ssh_config
-    )
-    cluster.start()
-    cluster.sql(f"CREATE DATABASE {DATABASE}")
-    cluster.sql(
-        "CREATE TABLE orders (id bigserial PRIMARY KEY,"
-        " placed_at timestamptz NOT NULL DEFAULT clock_timestamp())",
-        DATABASE,
-    )
-    # The pre-restore dump goes to a restic repository in the test's folder, whatever the
-    # target: the dumps' targets have tests of their own.
-    restic = give_to_account(Path(shutil.copytree(empty_repository, work / "restic")))
-    setup = cluster.backup_setup(DATABASE, restic, work)
-    base = setup.succeed("base-backup")
-    assert "no full backup in the repository yet: taking a full one" in base.stderr, base.stderr
-    if target == "sftp":
-        # Written through the SFTP login: the account could not write this root-owned folder.
-        assert (remote / "backup" / cluster.stanza / "backup.info").exists(), "no SFTP archive"
-    try:
+    # Servers and the cluster stop however the set-up ends: a failed base backup must not
+    # leave an sshd, moto or Traefik running after the test.
+    with ExitStack() as cleanup:
+        if target == "local":
+            repository = {"PGBACKREST_REPO1_PATH": str(owned_folder(work / "pgbackrest"))}
+        elif target == "sftp":
+            sftp = sftp_host(tmp_path / "sshd")
+            sftp.start()
+            cleanup.callback(sftp.stop)
+            ssh_config = sftp.client_config
+            # No chroot on the loopback server (its folder is under the world-writable /tmp,
+            # which sshd refuses for one): the repository's absolute path on it instead of the
+            # generated /pgbackrest, which a Storage Box sub-account's chroot puts in its folder.
+            remote = tmp_path / "sftp-repository"
+            remote.mkdir()
+            repository = {"PGBACKREST_REPO1_PATH": str(remote)}
+        else:
+            s3 = LoopbackS3Server(tmp_path / "s3", tls=True)
+            s3.start()
+            cleanup.callback(s3.stop)
+            s3.create_bucket(BUCKET)
+            assert s3.certificate
+            repository = {
+                "PGBACKREST_REPO1_S3_ENDPOINT": "localhost",
+                "PGBACKREST_REPO1_STORAGE_PORT": str(s3.port),
+                "PGBACKREST_REPO1_S3_BUCKET": BUCKET,
+                "PGBACKREST_REPO1_S3_REGION": "us-east-1",
+                "PGBACKREST_REPO1_STORAGE_CA_FILE": str(s3.certificate),
+                # The archiver in the cluster reads them as the container's wrapper gives them.
+                "PGBACKREST_REPO1_S3_KEY": LoopbackS3Server.ACCESS["AWS_ACCESS_KEY_ID"],
+                "PGBACKREST_REPO1_S3_KEY_SECRET": LoopbackS3Server.ACCESS["AWS_SECRET_ACCESS_KEY"],
+            }
+        project = backup_projects[target]
+        cluster = ArchivedCluster(
+            work / "cluster", project, f"backup-{target}", repository, ssh_config=ssh_config
+        )
+        cluster.start()
+        cleanup.callback(cluster.stop)
+        cluster.sql(f"CREATE DATABASE {DATABASE}")
+        cluster.sql(
+            "CREATE TABLE orders (id bigserial PRIMARY KEY,"
+            " placed_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+            DATABASE,
+        )
+        # The pre-restore dump goes to a restic repository in the test's folder, whatever the
+        # target: the dumps' targets have tests of their own.
+        restic = give_to_account(Path(shutil.copytree(empty_repository, work / "restic")))
+        setup = cluster.backup_setup(DATABASE, restic, work)
+        base = setup.succeed("base-backup")
+        assert "no full backup in the repository yet: taking a full one" in base.stderr, base.stderr
+        if target == "sftp":
+            # Written through the SFTP login: the account could not write this root-owned folder.
+            assert (remote / "backup" / cluster.stanza / "backup.info").exists(), "no SFTP archive"
         yield target, cluster, setup
-    finally:
-        cluster.stop()
-        if s3:
-            s3.stop()
-        if sftp:
-            sftp.stop()
 
 
 def test_restore_to_a_moment_brings_back_exactly_the_rows_committed_before_it(
