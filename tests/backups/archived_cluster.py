@@ -4,7 +4,8 @@ repository of this test given as pgBackRest's own PGBACKREST_* variables.
 
 PostgreSQL refuses to run as root, so the cluster, and the project's scripts that start a
 scratch instance (scripts/restore --to), run as the postgres account of scripts/services,
-in a folder that account owns.
+in a folder that account owns. pgBackRest is the one scripts/bootstrap pins, first on PATH
+(tests/backups/pinned_pgbackrest.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from functools import cached_property
 from pathlib import Path
 
 import psycopg
 
+from tests.backups.pinned_pgbackrest import path_with_pgbackrest
 from tests.backups.project_scripts import BackupSetup
 from tests.harness.ports import free_port
 
@@ -52,8 +55,35 @@ def give_to_account(path: Path) -> Path:
     return path
 
 
+def project_sftp_settings(project: Path, ssh_config: Path) -> dict[str, str]:
+    """pgBackRest's PGBACKREST_REPO1_SFTP_* settings as the project's scripts derive them from
+    the ssh_config of the sftp target (scripts/lib/backup-wal.sh), read as the account."""
+    lib = project / "scripts" / "lib"
+    derive = (
+        f'source "{lib}/backup-common.sh"; source "{lib}/backup-wal.sh"; WORK_DIR=$(mktemp -d);'
+        ' pgbackrest_sftp_settings "$1" "$WAL_ARCHIVE_SSH_HOST"; status=$?; rm -rf "$WORK_DIR";'
+        " exit $status"
+    )
+    result = subprocess.run(
+        as_account(["bash", "-c", derive, "derive", str(ssh_config)]),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines())
+
+
 class ArchivedCluster:
-    def __init__(self, folder: Path, project: Path, stanza: str, repository: dict[str, str]):
+    def __init__(
+        self,
+        folder: Path,
+        project: Path,
+        stanza: str,
+        repository: dict[str, str],
+        ssh_config: Path | None = None,
+    ):
         self.folder = owned_folder(folder)
         self.data = folder / "data"
         self.socket = owned_folder(folder / "socket")
@@ -63,6 +93,10 @@ class ArchivedCluster:
         self.stanza = stanza
         # Where the archive goes: PGBACKREST_REPO1_* settings of the target.
         self.repository = repository
+        # The sftp target's ssh_config (BACKUP_SSH_CONFIG): the scripts derive pgBackRest's
+        # SFTP settings from it; the archiver is given them derived the same way.
+        self.ssh_config = ssh_config
+        self.path = path_with_pgbackrest(os.environ["PATH"])
 
     @property
     def pgbackrest_env(self) -> dict[str, str]:
@@ -77,7 +111,17 @@ class ArchivedCluster:
             "PGBACKREST_SPOOL_PATH": str(owned_folder(self.folder / "spool")),
             "PGBACKREST_LOCK_PATH": str(owned_folder(self.folder / "lock")),
             **self.repository,
+            **({"BACKUP_SSH_CONFIG": str(self.ssh_config)} if self.ssh_config else {}),
         }
+
+    @cached_property
+    def archiver_env(self) -> dict[str, str]:
+        """What the postgres service gives pgBackRest: its archive_command runs pgbackrest
+        itself, not the scripts, so it gets the SFTP settings ready-made (from the project's
+        own derivation, as the service's wrapper will give them)."""
+        if not self.ssh_config:
+            return self.pgbackrest_env
+        return {**self.pgbackrest_env, **project_sftp_settings(self.project, self.ssh_config)}
 
     def url(self, database: str = "postgres") -> str:
         return f"postgres://{ACCOUNT}:unused@127.0.0.1:{self.port}/{database}"
@@ -85,7 +129,7 @@ class ArchivedCluster:
     def run(self, *command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             as_account(list(command)),
-            env={**os.environ, **self.pgbackrest_env},
+            env={**os.environ, "PATH": self.path, **self.archiver_env},
             capture_output=True,
             text=True,
             timeout=300,
@@ -144,7 +188,7 @@ class ArchivedCluster:
             extra={
                 **self.pgbackrest_env,
                 "HOME": str(work),
-                "PATH": f"{PG_BIN}:{os.environ['PATH']}",
+                "PATH": f"{PG_BIN}:{self.path}",
             },
             account=ACCOUNT,
         )
