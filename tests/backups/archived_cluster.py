@@ -56,23 +56,23 @@ def give_to_account(path: Path) -> Path:
 
 
 def project_sftp_settings(project: Path, ssh_config: Path) -> dict[str, str]:
-    """pgBackRest's PGBACKREST_REPO1_SFTP_* settings as the project's scripts derive them from
-    the ssh_config of the sftp target (scripts/lib/backup-wal.sh), read as the account."""
-    lib = project / "scripts" / "lib"
-    derive = (
-        f'source "{lib}/backup-common.sh"; source "{lib}/backup-wal.sh"; WORK_DIR=$(mktemp -d);'
-        ' pgbackrest_sftp_settings "$1" "$WAL_ARCHIVE_SSH_HOST"; status=$?; rm -rf "$WORK_DIR";'
-        " exit $status"
-    )
+    """pgBackRest's PGBACKREST_REPO1_SFTP_* settings as the project's postgres service gets them
+    on the sftp target: from its entrypoint, scripts/with-wal-archive-settings, which derives
+    them from the ssh_config as the backup scripts do (scripts/lib/backup-wal.sh), run as the
+    account."""
+    wrapper = project / "scripts" / "with-wal-archive-settings"
     result = subprocess.run(
-        as_account(["bash", "-c", derive, "derive", str(ssh_config)]),
+        as_account(["bash", str(wrapper), "env"]),
+        env={**os.environ, "BACKUP_SSH_CONFIG": str(ssh_config)},
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return dict(line.split("=", 1) for line in result.stdout.splitlines())
+    assert "error" not in result.stderr, result.stderr
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    return {name: value for name, value in pairs if name.startswith("PGBACKREST_REPO1_SFTP_")}
 
 
 class ArchivedCluster:

@@ -111,12 +111,15 @@ RULES: list[Rule] = [
             "infra/backup/Dockerfile",
             "infra/backup/retention.env",
             "infra/postgres/pgbackrest.conf",
+            "infra/postgres/Dockerfile",
             "docs/runbooks/backup-and-restore.md",
         )
     ),
     # Retention away from the server, with a credential of its own (not for a local volume).
     (".github/workflows/backup-prune.yml", _backups_to("s3", "sftp")),
     ("infra/backup/s3-server-policy.json", _backups_to("s3")),
+    # The postgres service's entrypoint there: its archiver's settings from the ssh_config.
+    ("scripts/with-wal-archive-settings", _backups_to("sftp")),
     # Monitoring: Prometheus, Alertmanager, Grafana, Loki, with runbooks per alert.
     *(
         (path, _flag("use_monitoring"))
