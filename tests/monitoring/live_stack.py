@@ -148,9 +148,10 @@ class LiveStack:
         return any((self.project / "scripts").rglob("*backup-metrics.sh"))
 
     def write_backup_metrics(self) -> None:
-        """A successful backup's metrics, written by the project's own backup libraries
-        (add_run_gauges and publish_metrics, wherever under scripts/ they live); nothing
-        when the project has no backups."""
+        """A successful backup's and base backup's metrics (backup.prom, backup_base.prom, as
+        scripts/backup and scripts/base-backup write them), written by the project's own
+        backup libraries (add_run_gauges and publish_metrics, wherever under scripts/ they
+        live); nothing when the project has no backups."""
         if not self.has_backups:
             return
         common, metrics = (
@@ -161,7 +162,10 @@ class LiveStack:
             f'source "{common}"; source "{metrics}"; finished=$(date +%s); '
             "add_run_gauges backup backup.prom 'database=\"app\"' "
             '$((finished - 60)) "$finished" backup; '
-            "publish_metrics backup.prom"
+            "publish_metrics backup.prom; METRICS_TEXT=; "
+            "add_run_gauges backup_base backup_base.prom 'stanza=\"app\"' "
+            '$((finished - 60)) "$finished" "base backup"; '
+            "publish_metrics backup_base.prom"
         )
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],

@@ -137,6 +137,9 @@ RULES: list[Rule] = [
         for path in (
             "infra/monitoring/prometheus/rules/backups.yml",
             "docs/runbooks/backup-too-old.md",
+            "docs/runbooks/base-backup-too-old.md",
+            "docs/runbooks/wal-archive-failing.md",
+            "docs/runbooks/wal-archive-lagging.md",
         )
     ),
     # Infrastructure as code: Terraform for Hetzner Cloud, the servers' cloud-init.
