@@ -148,8 +148,9 @@ class LiveStack:
         return any((self.project / "scripts").rglob("*backup-metrics.sh"))
 
     def write_backup_metrics(self) -> None:
-        """A successful backup's and base backup's metrics (backup.prom, backup_base.prom, as
-        scripts/backup and scripts/base-backup write them), written by the project's own
+        """A successful backup's, base backup's and restore drills' metrics (backup.prom,
+        backup_base.prom, backup_restore_drill.prom, backup_pitr_drill.prom, as scripts/backup,
+        base-backup and restore-drill write them), written by the project's own
         backup libraries (add_run_gauges and publish_metrics, wherever under scripts/ they
         live); nothing when the project has no backups."""
         if not self.has_backups:
@@ -165,7 +166,13 @@ class LiveStack:
             "publish_metrics backup.prom; METRICS_TEXT=; "
             "add_run_gauges backup_base backup_base.prom 'stanza=\"app\"' "
             '$((finished - 60)) "$finished" "base backup"; '
-            "publish_metrics backup_base.prom"
+            "publish_metrics backup_base.prom; METRICS_TEXT=; "
+            "add_run_gauges backup_restore_drill backup_restore_drill.prom 'database=\"app\"' "
+            '$((finished - 60)) "$finished" "restore drill"; '
+            "publish_metrics backup_restore_drill.prom; METRICS_TEXT=; "
+            "add_run_gauges backup_pitr_drill backup_pitr_drill.prom 'stanza=\"app\"' "
+            '$((finished - 60)) "$finished" "point-in-time drill"; '
+            "publish_metrics backup_pitr_drill.prom"
         )
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],

@@ -140,6 +140,7 @@ RULES: list[Rule] = [
             "docs/runbooks/base-backup-too-old.md",
             "docs/runbooks/wal-archive-failing.md",
             "docs/runbooks/wal-archive-lagging.md",
+            "docs/runbooks/restore-drill-failed.md",
         )
     ),
     # Infrastructure as code: Terraform for Hetzner Cloud, the servers' cloud-init.
