@@ -58,7 +58,7 @@ def unreachable_s3(port: int) -> dict[str, str]:
         "PGBACKREST_REPO1_S3_KEY_SECRET": "secret",
         # pgBackRest retries a refused connection until io-timeout (60 s per request: minutes
         # per archive attempt); a tenth of a second keeps each attempt, and this test, short.
-        "PGBACKREST_IO_TIMEOUT": "0.1",
+        "PGBACKREST_IO_TIMEOUT": "100ms",
     }
 
 

@@ -148,5 +148,6 @@ def drop_roles(names: list[str]) -> None:
 
 REVOKE_WAL_FUNCTIONS = (
     "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_switch_wal(),"
-    " pg_catalog.pg_create_restore_point(text) FROM {}"
+    " pg_catalog.pg_create_restore_point(text), pg_catalog.pg_backup_start(text, boolean),"
+    " pg_catalog.pg_backup_stop(boolean) FROM {}"
 )

@@ -9,7 +9,8 @@
 --   api      DB_API_USER      SELECT, INSERT, UPDATE, DELETE on the tables, USAGE on the
 --                             sequences; no CREATE anywhere, no server programs or files
 --   monitor  DB_MONITOR_USER  pg_monitor (postgres-exporter); optional
---   backup   DB_BACKUP_USER   pg_read_all_data (pg_dump); optional
+--   backup   DB_BACKUP_USER   pg_read_all_data (pg_dump); pgBackRest's base backups: settings,
+--                             checkpoints, backup start and stop, WAL switch; optional
 --
 -- Names and passwords come from the environment (\getenv, psql 15+), never from arguments a
 -- process list would show. Each run sets every password again, so a rotated one applies.
@@ -179,18 +180,27 @@ GRANT CONNECT ON DATABASE :"database" TO :"backup";
 SELECT format('GRANT pg_read_all_data TO %I', :'backup')
  WHERE NOT pg_has_role(:'backup', 'pg_read_all_data', 'MEMBER')
 \gexec
+-- pgBackRest's base backups connect as this role too (compose.backup.yaml): it reads the
+-- server's settings (data_directory, archive_command) and checkpoints at a backup's start.
+SELECT format('GRANT %I TO %I', granted, :'backup')
+  FROM (VALUES ('pg_read_all_settings'), ('pg_checkpoint')) AS r(granted)
+ WHERE NOT pg_has_role(:'backup', granted, 'MEMBER')
+\gexec
 \endif
 
 COMMIT;
 
 \if :has_backup
--- A restore to a moment (as the owner) first closes the current WAL segment, so that the
--- moment is in the archive; named restore points are the owner's to make, before a risky
--- change. Both functions are the superuser's alone by default. Granted in the maintenance
--- database, where the restore scripts run them: a grant is per database, and one in the
--- application's database would be in its dumps, which the owner could not restore.
+-- Functions the superuser alone may run by default, granted in the maintenance database
+-- (where the restore scripts and pgBackRest run them: a function's grant belongs to one
+-- database, and one in the application's would be in its dumps, which the owner could not
+-- restore). A restore to a moment, as the owner, first closes the current WAL segment so
+-- the moment is in the archive; named restore points are the owner's to make before a
+-- risky change. pgBackRest starts and stops each base backup as the backup role.
 \connect postgres
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal(), pg_catalog.pg_create_restore_point(text)
-  TO :"owner";
+  TO :"owner", :"backup";
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_backup_start(text, boolean),
+  pg_catalog.pg_backup_stop(boolean) TO :"backup";
 \endif
 \echo db-roles: :owner owns :database; :api reads and writes its tables
