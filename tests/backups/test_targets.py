@@ -5,6 +5,7 @@ restic), S3 to a loopback S3-compatible server."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -63,13 +64,20 @@ def test_each_target_renders_its_configuration(
         # The server's bucket keys, as files (scripts/lib/backup-common.sh reads NAME_FILE).
         keys = {"AWS_ACCESS_KEY_ID_FILE", "AWS_SECRET_ACCESS_KEY_FILE"}
         assert keys <= environment.keys()
-        assert {"aws_access_key_id", "aws_secret_access_key"} <= set(service["secrets"])
+        assert {"aws_access_key_id", "aws_secret_access_key"} <= secret_names(service)
     elif target == "sftp":
         assert repository.startswith(f"rclone:{BACKUP_HOST_ALIAS}:")
         config_dir = str(Path(environment["BACKUP_SSH_CONFIG"]).parent)
         assert any(volume.endswith(f":{config_dir}:ro") for volume in volumes)
     assert "backup-metrics:/var/lib/backup-metrics" in volumes
+    # pgBackRest's passphrase as a settings file of its conf.d (long syntax: a target path).
+    assert "pgbackrest_secrets" in secret_names(service)
     assert set(service["networks"]) == {"backend", "backup-egress"}
+
+
+def secret_names(service: dict[str, Any]) -> set[str]:
+    """The secrets a compose service mounts, short (NAME) or long ({source: NAME, ...}) syntax."""
+    return {entry if isinstance(entry, str) else entry["source"] for entry in service["secrets"]}
 
 
 def test_projects_without_backups_have_no_backup_files(template_repo: Path, tmp_path: Path) -> None:
