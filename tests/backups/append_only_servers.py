@@ -114,7 +114,8 @@ def s3_credentials(
 ) -> dict[str, dict[str, str]]:
     """Create the bucket and two IAM users with access keys, then make moto enforce IAM on
     every later request. Returns each credential's environment ("server", "prune")."""
-    endpoint = f"http://127.0.0.1:{server.port}"
+    # Straight to moto, behind any TLS proxy: boto3 need not trust its certificate.
+    endpoint = f"http://127.0.0.1:{server.moto_port}"
     session = boto3.session.Session(region_name="us-east-1", **_boto_keys(server.ACCESS))
     admin = session.client("s3", endpoint_url=endpoint)
     admin.create_bucket(Bucket=bucket)
@@ -158,4 +159,4 @@ def _boto_keys(environment: dict[str, str]) -> dict[str, str]:
 
 def s3_client(server: LoopbackS3Server, environment: dict[str, str]) -> Any:
     session = boto3.session.Session(region_name="us-east-1", **_boto_keys(environment))
-    return session.client("s3", endpoint_url=f"http://127.0.0.1:{server.port}")
+    return session.client("s3", endpoint_url=f"http://127.0.0.1:{server.moto_port}")

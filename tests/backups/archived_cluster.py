@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.backups.loopback_servers import LoopbackS3Server
 from tests.backups.pinned_pgbackrest import path_with_pgbackrest
 from tests.backups.project_scripts import BackupSetup
 from tests.harness.ports import free_port
@@ -73,6 +74,24 @@ def project_sftp_settings(project: Path, ssh_config: Path) -> dict[str, str]:
     assert "error" not in result.stderr, result.stderr
     pairs = (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     return {name: value for name, value in pairs if name.startswith("PGBACKREST_REPO1_SFTP_")}
+
+
+def s3_repository(
+    server: LoopbackS3Server, bucket: str, credential: dict[str, str]
+) -> dict[str, str]:
+    """pgBackRest's settings for `bucket` of a LoopbackS3Server with TLS, as `credential`
+    (its AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) given as pgBackRest's own S3 key, the
+    way the postgres service's archiver gets it."""
+    assert server.certificate, "pgBackRest speaks only HTTPS to S3: start the server with tls"
+    return {
+        "PGBACKREST_REPO1_S3_ENDPOINT": "localhost",
+        "PGBACKREST_REPO1_STORAGE_PORT": str(server.port),
+        "PGBACKREST_REPO1_S3_BUCKET": bucket,
+        "PGBACKREST_REPO1_S3_REGION": "us-east-1",
+        "PGBACKREST_REPO1_STORAGE_CA_FILE": str(server.certificate),
+        "PGBACKREST_REPO1_S3_KEY": credential["AWS_ACCESS_KEY_ID"],
+        "PGBACKREST_REPO1_S3_KEY_SECRET": credential["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 class ArchivedCluster:
