@@ -219,6 +219,21 @@ def test_restore_to_a_moment_through_the_backup_job_brings_back_the_rows(
     )
 
 
+def test_the_restore_drill_proves_a_restore_to_a_moment_in_the_backup_job(
+    archiving: ArchivingStack,
+) -> None:
+    # After the restore test, whose backup made the restic repository the dump drill reads.
+    # Its steps go to stderr, which compose's output here leaves out: joined to stdout.
+    drill = archiving.compose("exec", "-T", "backup", "sh", "-c", "restore-drill 2>&1", timeout=600)
+    assert "PITR drill passed: marker found after" in drill, drill
+    assert "drill passed:" in drill.rsplit("PITR drill passed", 1)[1], drill
+    metrics = archiving.compose(
+        "exec", "-T", "backup", "cat", "/var/lib/backup-metrics/backup_pitr_drill.prom"
+    )
+    assert 'backup_pitr_drill_last_run_success{stanza="wal-check"} 1' in metrics, metrics
+    record("docker WAL archive: restore-drill in the backup job: the point-in-time part passed")
+
+
 def test_no_service_shows_the_archive_passphrase(archiving: ArchivingStack) -> None:
     passphrase = archiving.values["PGBACKREST_REPO1_CIPHER_PASS"]
     assert passphrase
