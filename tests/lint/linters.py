@@ -1,9 +1,9 @@
 """The linters a generated project must pass, in one table for every layer that lints.
 
 The lint layer runs them over each distinct file of the whole matrix; the update layer runs
-them over one updated project. Project-wide checks (yamllint with the project's own config,
-`docker compose config` on each compose file combination, `terraform fmt` over
-infra/terraform/) are functions of a project.
+them over each distinct updated project (tests/update/lint_once.py). Project-wide checks
+(yamllint with the project's own config, `docker compose config` on each compose file
+combination, `terraform fmt` over infra/terraform/) are functions of a project.
 """
 
 from __future__ import annotations
@@ -135,8 +135,3 @@ def project_checks_problems(project: Path) -> list[str]:
         if output := compose_config_problem(project, stack):
             problems.append(f"compose [{stack.name}]\n{output}")
     return problems
-
-
-def lint_project(project: Path) -> list[str]:
-    """Every linter over one project; the problems found, empty when clean."""
-    return file_linters_problems(project) + project_checks_problems(project)
