@@ -13,6 +13,12 @@ class Folder:
 
     layer: str
     group: str | None = None
+    # Test files whose tests share nothing with the rest of the folder's group: (file name,
+    # group) pairs, so a parallel run can hand them to another worker.
+    file_groups: tuple[tuple[str, str], ...] = ()
+
+    def group_of(self, file_name: str) -> str | None:
+        return dict(self.file_groups).get(file_name, self.group)
 
 
 # By folder, so a new test file cannot forget its layer. In the order a parallel run hands the
@@ -29,7 +35,25 @@ FOLDERS = {
     # the session, and two server stacks cannot share the edge network's IPv6 subnet.
     "deploy": Folder("docker", "engine"),
     "docker": Folder("docker", "engine"),
-    "update": Folder("update", "update"),
+    # The template's release history, snapshotted once per worker. Two groups of about equal
+    # length that share nothing else, so a parallel run can give them two workers: the team's
+    # edits and answers (with the memory of the projects the file linters passed), and what an
+    # update does to migrations and data (copier's migrations, the database's, PostgreSQL).
+    "update": Folder(
+        "update",
+        "update",
+        file_groups=tuple(
+            (file, "update-migrations")
+            for file in (
+                "test_database_migrations.py",
+                "test_database_roles_update.py",
+                "test_retention_policy_update.py",
+                "test_skip_if_exists.py",
+                "test_tagless_clone.py",
+                "test_wal_archive_update.py",
+            )
+        ),
+    ),
     "backups": Folder("runtime", "backups"),
     # The rendered answer matrix (conftest.rendered_matrix).
     "render": Folder("render", "matrix"),

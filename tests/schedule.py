@@ -19,9 +19,11 @@ from tests.layers import FOLDERS
 
 class FolderGroupScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
-        parts = nodeid.split("/")
+        # The file's path only: a parameter id may hold a "/" too.
+        parts = nodeid.split("::", 1)[0].split("/")
         folder = FOLDERS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
-        return f"group:{folder.group}" if folder and folder.group else nodeid
+        group = folder.group_of(parts[-1]) if folder else None
+        return f"group:{group}" if group else nodeid
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,9 +1,9 @@
 """The linters a generated project must pass, in one table for every layer that lints.
 
 The lint layer runs them over each distinct file of the whole matrix; the update layer runs
-them over one updated project. Project-wide checks (yamllint with the project's own config,
-`docker compose config` on each compose file combination, `terraform fmt` over
-infra/terraform/) are functions of a project.
+them over each distinct updated project (tests/update/lint_once.py). Project-wide checks
+(yamllint with the project's own config, `docker compose config` on each compose file
+combination, `terraform fmt` over infra/terraform/) are functions of a project.
 """
 
 from __future__ import annotations
@@ -95,15 +95,38 @@ def compose_config_problem(project: Path, stack: ComposeStack) -> str:
     return run([*args, "config", "--quiet"], cwd=project, env=compose_env())
 
 
-def lint_project(project: Path) -> list[str]:
-    """Every linter over one project; the problems found, empty when clean."""
+def file_linter_problems(project: Path, files: list[Path], linter: FileLinter) -> list[str]:
+    """One linter over each of `files` (relative to `project`) it wants, in one run as the
+    lint layer does (one start-up instead of one per file; check-jsonschema alone spends
+    about a second loading its schema); only when that run fails is each file run alone,
+    to name the failing ones."""
+    wanted = [relative for relative in files if linter.wanted(relative, project / relative)]
+    if not wanted or not (together := run(linter.command(*(project / r for r in wanted)))):
+        return []
+    problems = [
+        f"{linter.name}: {relative}\n{output}"
+        for relative in wanted
+        if (output := run(linter.command(project / relative)))
+    ]
+    return problems or [
+        f"{linter.name}: the run over all files failed, each passes alone\n{together}"
+    ]
+
+
+def file_linters_problems(project: Path) -> list[str]:
+    """Every file linter over one project; the problems found, empty when clean."""
+    files = project_files(project)
+    return [
+        problem
+        for linter in FILE_LINTERS
+        for problem in file_linter_problems(project, files, linter)
+    ]
+
+
+def project_checks_problems(project: Path) -> list[str]:
+    """The project-wide checks; `docker compose config` is the only one that reads the
+    git-ignored env files (.env, env/<environment>.env)."""
     problems = []
-    for relative in project_files(project):
-        for linter in FILE_LINTERS:
-            if linter.wanted(relative, project / relative) and (
-                output := run(linter.command(project / relative))
-            ):
-                problems.append(f"{linter.name}: {relative}\n{output}")
     if output := yamllint_problem(project):
         problems.append(output)
     if output := terraform_fmt_problem(project):

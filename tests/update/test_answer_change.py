@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.lint.linters import lint_project
 from tests.template_repo import development_tag, releases
+from tests.update.lint_once import LintOnce
 from tests.update.project import commit_all, copy_at, tracked_files, update
 
 BEFORE: dict[str, Any] = {"environments": ["staging", "production"], "use_monitoring": True}
@@ -33,7 +33,11 @@ def fresh_files(template_with_history: Path, tmp_path_factory: pytest.TempPathFa
 
 @pytest.mark.parametrize("release", [tag for tag, _ in releases()])
 def test_changing_answers_removes_the_files_they_owned(
-    template_with_history: Path, tmp_path: Path, release: str, fresh_files: set[str]
+    template_with_history: Path,
+    lint_once: LintOnce,
+    tmp_path: Path,
+    release: str,
+    fresh_files: set[str],
 ) -> None:
     project = copy_at(template_with_history, release, tmp_path / "project", BEFORE)
     owned_before = [path for path in OWNED if (project / path).exists()]
@@ -48,5 +52,5 @@ def test_changing_answers_removes_the_files_they_owned(
     files = tracked_files(project)
     assert not files - fresh_files, f"left behind: {sorted(files - fresh_files)}"
     assert not fresh_files - files, f"missing: {sorted(fresh_files - files)}"
-    problems = lint_project(project)
+    problems = lint_once.problems(project)
     assert not problems, "the updated project fails its linters:\n" + "\n\n".join(problems)

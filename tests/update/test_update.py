@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.lint.linters import lint_project
 from tests.render.test_answers_and_secrets import env_values
 from tests.render.test_rendered_files import LEFTOVER_JINJA, parse_problem
 from tests.rendering import project_files
 from tests.report import record
 from tests.template_repo import development_tag, releases
+from tests.update.lint_once import LintOnce
 from tests.update.project import commit_all, conflicted_files, copy_at, git_status, update
 from tests.update.user_edits import applicable
 
@@ -70,7 +70,11 @@ def update_cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("release", "answer_set"), update_cases())
 def test_update_keeps_user_edits(
-    template_with_history: Path, tmp_path: Path, release: str, answer_set: str
+    template_with_history: Path,
+    lint_once: LintOnce,
+    tmp_path: Path,
+    release: str,
+    answer_set: str,
 ) -> None:
     answers = ANSWER_SETS[answer_set]
     project = copy_at(template_with_history, release, tmp_path / "project", answers)
@@ -105,7 +109,7 @@ def test_update_keeps_user_edits(
         path = project / relative
         assert not LEFTOVER_JINJA.search(path.read_text(errors="replace")), relative
         assert not parse_problem(path), f"{relative}: {parse_problem(path)}"
-    problems = lint_project(project)
+    problems = lint_once.problems(project)
     assert not problems, "the updated project fails its linters:\n" + "\n\n".join(problems)
 
     commit_all(project, "update")
