@@ -15,6 +15,11 @@ PYTEST_ARGS ?=
 # engine or a rendered matrix stay in one worker (tests/schedule.py), handed out
 # longest first in collection order. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= --numprocesses=auto --maxprocesses=4
+# Temporary files outside /tmp/pytest-of-<user>: every pytest that starts (the generated
+# projects' own test runs among them) takes the group and other permissions off that folder,
+# while the backups layer lets PostgreSQL's account through to its clusters under it. One per
+# checkout (pytest empties it at start), as short as pytest's own (socket paths have a limit).
+BASETEMP ?= /tmp/shipshape-$(shell printf '%s' '$(CURDIR)' | md5sum | cut -c1-8)
 
 .PHONY: help bootstrap demo check test test-layer benchmark docs clean release
 
@@ -47,10 +52,10 @@ test: bootstrap check ## Run the whole test suite, starting and stopping the ser
 	$(VENV)/python -m benchmarks.copy_time
 	bash scripts/services start all
 	trap 'bash scripts/services stop all' EXIT; \
-	$(VENV)/pytest $(PARALLEL) --durations=30 $(PYTEST_ARGS)
+	$(VENV)/pytest $(PARALLEL) --basetemp=$(BASETEMP) --durations=30 $(PYTEST_ARGS)
 
 test-layer: ## Run one layer without the set-up: make test-layer LAYER=render
-	$(VENV)/pytest -m "$(LAYER)" $(PYTEST_ARGS)
+	$(VENV)/pytest -m "$(LAYER)" --basetemp=$(BASETEMP) $(PYTEST_ARGS)
 
 benchmark: bootstrap ## Print copy time (and, where built, API and backup benchmarks)
 	$(VENV)/python -m benchmarks.copy_time
