@@ -3,9 +3,7 @@ test on the services' PostgreSQL, and a restic repository in the test's folder."
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.backups.loopback_servers import LoopbackS3Server, LoopbackSftpServer
-from tests.backups.project_scripts import BackupSetup
+from tests.backups.project_scripts import BackupSetup, init_repository
 from tests.harness import postgres
 from tests.rendering import render
 
@@ -77,14 +75,7 @@ def empty_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An initialised, empty restic repository to copy: `restic init` spends seconds on
     calibrating its key derivation, once here instead of in every test. (The first-use path,
     where scripts/backup creates the repository, runs in the target and disk-full tests.)"""
-    repository = tmp_path_factory.mktemp("empty-repository") / "repository"
-    subprocess.run(
-        ["restic", "init", "--repository-version", "2", "--repo", str(repository)],
-        env={**os.environ, "RESTIC_PASSWORD": BackupSetup.password},
-        check=True,
-        capture_output=True,
-    )
-    return repository
+    return init_repository(tmp_path_factory.mktemp("empty-repository") / "repository")
 
 
 @pytest.fixture

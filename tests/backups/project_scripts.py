@@ -124,3 +124,14 @@ def failure_cause(result: subprocess.CompletedProcess[str]) -> str:
         if line.startswith("error ["):
             return line.split("[", 1)[1].split("]", 1)[0]
     raise AssertionError(f"no error line in:\n{result.stderr}")
+
+
+def init_repository(repository: Path) -> Path:
+    """`restic init` of a new repository at `repository`, with the password the scripts get."""
+    subprocess.run(
+        ["restic", "init", "--repository-version", "2", "--repo", str(repository)],
+        env={**os.environ, "RESTIC_PASSWORD": BackupSetup.password},
+        check=True,
+        capture_output=True,
+    )
+    return repository

@@ -7,14 +7,12 @@ takes it when it starts: infra/backup/run-schedule, `base-backup --if-none`).
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 from tests.backups import seed_data
 from tests.backups.archived_cluster import ArchivedCluster, owned_folder
-from tests.backups.project_scripts import BackupSetup
+from tests.backups.project_scripts import BackupSetup, init_repository
 from tests.harness import postgres
 from tests.report import record
 from tests.update.project import copy_at, update
@@ -38,17 +36,6 @@ def env_values(path: Path) -> dict[str, str]:
     return dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", path.read_text(), re.MULTILINE))
 
 
-def restic_repository(folder: Path) -> Path:
-    repository = folder / "restic"
-    subprocess.run(
-        ["restic", "init", "--repository-version", "2", "--repo", str(repository)],
-        env={**os.environ, "RESTIC_PASSWORD": BackupSetup.password},
-        check=True,
-        capture_output=True,
-    )
-    return repository
-
-
 def test_update_keeps_dumps_restorable_and_starts_the_archive_at_the_first_base_backup(
     template_with_history: Path, tmp_path: Path
 ) -> None:
@@ -59,7 +46,7 @@ def test_update_keeps_dumps_restorable_and_starts_the_archive_at_the_first_base_
     try:
         seed_data.seed(database)
         dumped = seed_data.contents(database)
-        dumps = BackupSetup(project, database, str(restic_repository(tmp_path)), tmp_path)
+        dumps = BackupSetup(project, database, str(init_repository(tmp_path / "restic")), tmp_path)
         dumps.succeed("backup")
         before = env_values(project / "env" / "production.env")
 
