@@ -17,6 +17,7 @@ from tests.template_repo import snapshot_working_tree
 pytest_plugins = [
     "tests.report",
     "tests.schedule",
+    "tests.timings",
     "tests.contract.summary",
     "tests.fresh_machine.background",
 ]

@@ -3,7 +3,10 @@ conftest (markers, collection order) and tests/schedule.py (which worker runs wh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from tests.harness.answer_sets import RUNTIME_STACKS
 
 
 @dataclass(frozen=True)
@@ -16,9 +19,18 @@ class Folder:
     # Test files whose tests share nothing with the rest of the folder's group: (file name,
     # group) pairs, so a parallel run can hand them to another worker.
     file_groups: tuple[tuple[str, str], ...] = ()
+    # Tests whose parameter id names a stack go to that stack's part of the group: what they
+    # share (a built project, a running API) is built per stack, so two workers can take
+    # the two stacks without building anything twice.
+    split_by_stack: bool = False
 
-    def group_of(self, file_name: str) -> str | None:
-        return dict(self.file_groups).get(file_name, self.group)
+    def group_of(self, file_name: str, parameter_id: str = "") -> str | None:
+        group = dict(self.file_groups).get(file_name, self.group)
+        if group and self.split_by_stack:
+            named = set(re.split(r"[-\[\]]", parameter_id)) & set(RUNTIME_STACKS)
+            if len(named) == 1:
+                return f"{group}-{named.pop()}"
+        return group
 
 
 # By folder, so a new test file cannot forget its layer. In the order a parallel run hands the
@@ -26,10 +38,11 @@ class Folder:
 # with nothing to share, test by test, filling gaps; the fresh-machine tests, which only wait
 # for their runs in the background, last.
 FOLDERS = {
-    # The generated projects built once per runtime answer set (tests/harness/fixtures.py).
-    "contract": Folder("runtime", "builds"),
-    "runtime": Folder("runtime", "builds"),
-    "monitoring": Folder("runtime", "builds"),
+    # The generated projects built once per runtime answer set (tests/harness/fixtures.py),
+    # each stack's in a group of its own.
+    "contract": Folder("runtime", "builds", split_by_stack=True),
+    "runtime": Folder("runtime", "builds", split_by_stack=True),
+    "monitoring": Folder("runtime", "builds", split_by_stack=True),
     # One Docker engine with fixed container, image and network names: one server at a time.
     # deploy first: the docker folder's edge stack (a session fixture) stays up to the end of
     # the session, and two server stacks cannot share the edge network's IPv6 subnet.

@@ -17,13 +17,20 @@ from xdist.scheduler import LoadScopeScheduling
 from tests.layers import FOLDERS
 
 
+def scope_of(nodeid: str) -> str:
+    """`group:<name>` for a test of a group, else the test's own node id."""
+    # The file's path only: a parameter id may hold a "/" too.
+    path, _, test = nodeid.partition("::")
+    parts = path.split("/")
+    parameter_id = test.partition("[")[2]
+    folder = FOLDERS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+    group = folder.group_of(parts[-1], parameter_id) if folder else None
+    return f"group:{group}" if group else nodeid
+
+
 class FolderGroupScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
-        # The file's path only: a parameter id may hold a "/" too.
-        parts = nodeid.split("::", 1)[0].split("/")
-        folder = FOLDERS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
-        group = folder.group_of(parts[-1]) if folder else None
-        return f"group:{group}" if group else nodeid
+        return scope_of(nodeid)
 
 
 @pytest.hookimpl(tryfirst=True)
