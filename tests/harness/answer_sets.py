@@ -35,6 +35,15 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "no-features": {"use_auth": False, "use_cache": False, "use_sentry": False},
 }
 
+# Make targets the workflows layer runs for an answer set, which the runtime layer then leaves
+# out: act runs ci.yml's check job (`make install lint typecheck migrate test`) for each stack
+# on the defaults with the front end (tests/workflows/test_ci_under_act.py), every feature
+# on: the same API and front end as "all-features", plus infrastructure files that only add
+# to what those targets check. Running them here too would do the same work twice.
+RUN_BY_THE_WORKFLOWS_LAYER: dict[str, tuple[str, ...]] = {
+    "all-features": ("lint", "typecheck", "test"),
+}
+
 
 @dataclass(frozen=True)
 class RuntimeCase:
@@ -55,6 +64,10 @@ class RuntimeCase:
     @property
     def has_web(self) -> bool:
         return bool(self.answers["web_frontend"] == "nextjs")
+
+    def runs_here(self, target: str) -> bool:
+        """Whether the runtime layer runs make `target` for this case (else act does)."""
+        return target not in RUN_BY_THE_WORKFLOWS_LAYER.get(self.answer_set, ())
 
 
 def runtime_cases() -> list[RuntimeCase]:

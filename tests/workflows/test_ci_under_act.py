@@ -28,9 +28,11 @@ from tests.workflows.act import (
 )
 
 STACKS = ("nestjs", "fastapi")
-# The FastAPI project has the Next.js front end: its CI must then set up Node.js and pnpm,
-# which the NestJS project's CI does anyway.
-EXTRA_ANSWERS = {"fastapi": {"web_frontend": "nextjs"}}
+# Both projects have the Next.js front end (the FastAPI project's CI must then set up Node.js
+# and pnpm too): what act runs here covers the runtime layer's every-feature answer set's
+# lint, typecheck and own tests, which that layer then leaves out
+# (RUN_BY_THE_WORKFLOWS_LAYER in tests/harness/answer_sets.py).
+EXTRA_ANSWERS = {"web_frontend": "nextjs"}
 ACT_TIMEOUT = 1500.0
 # Jobs whose point is a service on the internet, which no stand-in can replace: named in the
 # figures as not run, with the reason. (The lint layer checks them statically.)
@@ -45,12 +47,12 @@ HOST_ENV = {"COREPACK_INTEGRITY_KEYS": "0"}
 def ci_project(
     request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """A project from the defaults (every feature on, see EXTRA_ANSWERS) for one stack,
+    """A project from the defaults (every feature on) with the front end for one stack,
     committed on main as a repository on GitHub would be: act reads the commit and branch
     for the `github` context."""
     stack = str(request.param)
     project = tmp_path_factory.mktemp(f"act-{stack}") / "project"
-    answers = {"project_name": f"Act {stack}", "api_stack": stack, **EXTRA_ANSWERS.get(stack, {})}
+    answers = {"project_name": f"Act {stack}", "api_stack": stack, **EXTRA_ANSWERS}
     render(template_repo, project, answers)
     git = ["git", "-c", "user.name=act", "-c", "user.email=act@example.invalid"]
     commands = [
