@@ -140,15 +140,17 @@ class ApiProcess:
         """What the server needs running before it starts (the API: Redis)."""
         self.project.redis.start()
 
-    def spawn(self) -> None:
-        """Launch `make TARGET` without waiting; its own session, so cleanup reaches all."""
+    def spawn(self, stdout: int | None = None) -> None:
+        """Launch `make TARGET` without waiting; its own session, so cleanup reaches all.
+        stdout=subprocess.PIPE: the caller reads the server's stdout (launcher.stdout)
+        instead of the log file."""
         self.prepare()
         with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
             self.launcher = subprocess.Popen(
                 ["make", "--no-print-directory", "--silent", self.make_target],
                 cwd=self.project.path,
                 env=toolchain_env(self.settings),
-                stdout=out,
+                stdout=out if stdout is None else stdout,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,

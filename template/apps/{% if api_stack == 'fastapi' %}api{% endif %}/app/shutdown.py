@@ -39,20 +39,28 @@ class GracefulServer(uvicorn.Server):
         self.delay = delay_ms / 1000
         self.drain = drain_ms / 1000
         self.drain_timed_out = False
+        self.sigterm_logged = False
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler interrupts whatever the main thread was doing, a log line half
+        # written included: it only notes the time, and on_tick, in the event loop, logs it.
+        # (Logging here deadlocks on the log writer's lock whenever SIGTERM arrives while
+        # stdout is full, as under load behind a slow log reader: the process then never
+        # answers or exits.)
         if sig == signal.SIGTERM and not self.state.shutting_down:
             # Not uvicorn's handler: it would stop listening now and re-raise SIGTERM at exit.
             self.state.requested_at = time.monotonic()
-            logger.info(
-                "SIGTERM received: readiness is down, serving on", delayMs=self.delay * 1000
-            )
             return
         super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
         should_exit = await super().on_tick(counter)
         started = self.state.requested_at
+        if started is not None and not self.sigterm_logged:
+            self.sigterm_logged = True
+            logger.info(
+                "SIGTERM received: readiness is down, serving on", delayMs=self.delay * 1000
+            )
         return should_exit or (started is not None and time.monotonic() - started >= self.delay)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
