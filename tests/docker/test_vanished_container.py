@@ -2,8 +2,8 @@
 
 Traefik marks every server "up" again whenever its configuration reloads and checks it one
 health-check interval later; during a deploy a reload can come just as an old container goes.
-A connection to the address of a container that is gone never opens: no answer, no refusal.
-Seen in the deploy layer's load test: four requests held for the client's whole 10 s.
+A connection to the address of a container that is gone never opens: no answer, no refusal,
+and Go's default dial timeout is 30 s, longer than the deploy layer's load test waits.
 
 Here a real Traefik runs with the project's `serversTransport` (infra/traefik/traefik.yml) and
 the API router's labels and middlewares (compose.prod.yaml, dynamic/retry.yml) in front of two
