@@ -213,3 +213,45 @@ def test_connections_beyond_the_bound_are_refused_at_once(
     assert set(refused) <= {"503", "closed"}, f"refused with {sorted(set(refused))}"
     assert answers[:served] == ["200"] * served, "a connection within the bound was refused"
     assert after.status_code == 200, f"the bound did not free{show(after)}"
+
+
+# A pool of one connection, and a pool timeout the logins' hashing outlasts when a login
+# holds the connection across it.
+ONE_CONNECTION = {"DB_POOL_MAX": "1", "DB_POOL_CONNECT_TIMEOUT_MS": "2000"}
+SERIAL_LOGINS = 16
+
+
+def test_logins_hold_no_database_connection_while_hashing(
+    runtime_case: RuntimeCase, generated_project: GeneratedProject
+) -> None:
+    """16 logins at once, with the slow hashes of the former parameters, against a pool of
+    one connection: each login needs the connection for its queries, not for the argon2
+    check between them, so none waits out the pool timeout. (FastAPI's login held it from
+    the user lookup to the refresh token's insert: a storm on a busy server answered 500.)"""
+    if runtime_case.answer_set != STORMED_SET:
+        pytest.skip(f"{runtime_case.id}: once per stack, on the {STORMED_SET} set")
+    api = ApiProcess.built_and_migrated(
+        generated_project, database="storm", name="one-connection", **ONE_CONNECTION
+    )
+    api.start()
+    try:
+        accounts = []
+        for _ in range(SERIAL_LOGINS):
+            with client(api.base_url) as http:
+                account = register(http, "pool", password=LEGACY_PASSWORD)
+            store_hash(api.settings["DATABASE_URL"], account.email, LEGACY_HASH)
+            accounts.append(account)
+        started = time.monotonic()
+        responses = storm(api, [Attempt(a.email, a.password, 200) for a in accounts])
+        seconds = time.monotonic() - started
+    finally:
+        api.stop()
+    statuses = Counter(response.status_code for response in responses)
+    record(
+        f"logins with one database connection {runtime_case.id}: {SERIAL_LOGINS} at once"
+        f" (64 MiB hashes) in {seconds:.2f}s, pool timeout"
+        f" {int(ONE_CONNECTION['DB_POOL_CONNECT_TIMEOUT_MS']) / 1000:.0f}s:"
+        f" statuses {dict(sorted(statuses.items()))}"
+    )
+    failed = [show(r) for r in responses if r.status_code != 200]
+    assert not failed, f"{len(failed)} of {SERIAL_LOGINS} logins failed, first:{failed[0]}"

@@ -73,6 +73,10 @@ async def login(
     # First, and the same for every e-mail, registered or not (app/auth/login_backoff.py).
     await backoff.admit(payload.email)
     user = await session.scalar(select(User).where(func.lower(User.email) == payload.email.lower()))
+    # End the lookup's transaction: its connection goes back to the pool while argon2 runs
+    # (a queue of hashes would otherwise hold the pool and outlast its timeout). The user
+    # stays loaded (expire_on_commit=False) and tracked for the rehash below.
+    await session.commit()
     # Unknown e-mail and wrong password: same message, same (argon2) time.
     valid = await verify_password(user.password_hash if user else None, payload.password)
     if user is None or not valid:
