@@ -20,14 +20,13 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
-from tests.harness.loopback_http import LoopbackHttpServer
+from tests.harness.loopback_http import FixedAnswer
 from tests.harness.loopback_process import LoopbackProcess
 from tests.monitoring.traefik_labels import http_configuration
 from tests.paths import VENV_BIN
@@ -39,21 +38,6 @@ API_HOST = "api.example.org"
 CLIENT_TIMEOUT = 10.0
 REQUESTS = 6
 LIVE_BODY = b'{"status":"ok"}'
-
-
-class LiveApi(LoopbackHttpServer):
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(LIVE_BODY)))
-                self.end_headers()
-                self.wfile.write(LIVE_BODY)
-
-            def log_message(self, *args: object) -> None:  # keep pytest output clean
-                pass
-
-        super().__init__(Handler)
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +121,8 @@ def wait_until_routed(url: str) -> None:
 def test_a_request_to_a_vanished_container_is_answered_by_another(
     project: Path, vanished_address: str, tmp_path: Path
 ) -> None:
-    with LiveApi() as live:
-        servers = [f"http://{vanished_address}", f"http://127.0.0.1:{live.port}"]
+    with FixedAnswer(LIVE_BODY) as live:
+        servers = [f"http://{vanished_address}", live.url]
         traefik = start_traefik(project, servers, tmp_path)
         try:
             url = f"http://{traefik.address}/api/v1/health"

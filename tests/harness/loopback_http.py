@@ -23,3 +23,21 @@ class LoopbackHttpServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FixedAnswer(LoopbackHttpServer):
+    """Answers every GET with 200 and `body`: a stand-in for a service behind a proxy."""
+
+    def __init__(self, body: bytes) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:  # keep pytest output clean
+                pass
+
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}"

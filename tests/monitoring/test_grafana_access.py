@@ -13,14 +13,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
-from tests.harness.loopback_http import LoopbackHttpServer
+from tests.harness.loopback_http import FixedAnswer
 from tests.harness.loopback_process import LoopbackProcess
 from tests.monitoring.test_compose_monitoring import merged_config
 from tests.monitoring.traefik_labels import http_configuration
@@ -36,22 +35,6 @@ CASES = {
 }
 
 
-class GrafanaStandIn(LoopbackHttpServer):
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(STAND_IN_BODY)))
-                self.end_headers()
-                self.wfile.write(STAND_IN_BODY)
-
-            def log_message(self, *args: object) -> None:  # keep pytest output clean
-                pass
-
-        super().__init__(Handler)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-
 @pytest.fixture(scope="module")
 def project(monitored_projects: dict[str, Path]) -> Path:
     """Grafana's labels are the same for every monitoring answer set."""
@@ -59,12 +42,12 @@ def project(monitored_projects: dict[str, Path]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def grafana() -> Iterator[GrafanaStandIn]:
-    with GrafanaStandIn() as stand_in:
+def grafana() -> Iterator[FixedAnswer]:
+    with FixedAnswer(STAND_IN_BODY) as stand_in:
         yield stand_in
 
 
-def serve_labels(labels: dict[str, str], grafana: GrafanaStandIn, workdir: Path) -> LoopbackProcess:
+def serve_labels(labels: dict[str, str], grafana: FixedAnswer, workdir: Path) -> LoopbackProcess:
     """A real Traefik with the labels' routers and middlewares on a loopback entry point named
     like the server's (plain HTTP here: the server's TLS is the docker layer's concern)."""
     traefik = LoopbackProcess("traefik", workdir / "logs")
@@ -97,7 +80,7 @@ def get_until_routed(url: str, host: str, timeout: float = 20) -> httpx.Response
 @pytest.mark.parametrize(("allowed", "expected"), CASES.items(), ids=lambda v: str(v) or "default")
 def test_grafana_is_routed_only_to_allowed_client_networks(
     project: Path,
-    grafana: GrafanaStandIn,
+    grafana: FixedAnswer,
     tmp_path: Path,
     allowed: str,
     expected: int,
