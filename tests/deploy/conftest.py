@@ -10,6 +10,7 @@ import pytest
 from tests.deploy.server import DeployServer, prepare
 from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.engine import start_engine, timed
+from tests.docker.swarm import ensure_swarm
 from tests.docker.stacks import STACKS
 from tests.docker.stacks import answers as answers_for
 from tests.harness.ports import free_ports
@@ -41,6 +42,7 @@ def server(
 ) -> Iterator[DeployServer]:
     with timed("start of the Docker engine"):
         start_engine()
+        ensure_swarm()
     answers = answers_for(f"Deploy Check {request.param}", request.param)
     project = render(template_repo, tmp_path_factory.mktemp("deploy") / "project", answers)
     prepared = prepare(request.param, project, acme_ca, *ports)

@@ -1,9 +1,10 @@
-"""A generated project's server, on this machine's Docker engine, driven by its own scripts.
+"""A generated project's server, on this machine's Docker engine (a one-node swarm), driven
+by its own scripts.
 
 The project's scripts/deploy and scripts/rollback run exactly as an operator runs them;
 only what a test cannot have is set through the knobs the project offers: stand-in images,
-ports on 127.0.0.1, Traefik's resolver pointed at a local Pebble (COMPOSE_FILE adds the
-override). The compose project is the one the project names itself.
+ports of this machine's choosing, Traefik's resolver pointed at a local Pebble (STACK_FILES
+adds the override). The stack is the one the project names itself.
 """
 
 from __future__ import annotations
@@ -19,26 +20,23 @@ import httpx
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.edge_stack import (
-    SECRETS_DIR,
     build_release,
     build_standins,
     env_file_values,
     pebble_override,
     pebble_static_config,
 )
-from tests.docker.engine import Compose, build, container_logs, docker
+from tests.docker.engine import build, docker
+from tests.docker.swarm import Stack, images_of_stack_file
 from tests.paths import VENV_BIN
 
 ENVIRONMENT = "production"
 # Releases whose images stay on the server: small, so the test sees old ones pruned.
 KEEP_RELEASES = 2
+# Tasks of the API and of the web front end: more than one, as a node with several cores runs.
+REPLICAS = 3
 # v3's health check fails fast (the image's own would take a minute to call it unhealthy).
 FAILING_HEALTHCHECK = 'HEALTHCHECK --interval=2s --timeout=2s --retries=2 CMD ["false"]'
-
-
-def server_compose(project: Path, env: dict[str, str]) -> Compose:
-    """`docker compose` as the project's scripts run it, with the test's environment."""
-    return Compose(project, f"env/{ENVIRONMENT}.env", env["COMPOSE_FILE"].split(":"), env)
 
 
 @dataclass(frozen=True)
@@ -66,13 +64,14 @@ class DeployServer:
             check=False,
         )
 
-    def compose(self, *args: str) -> str:
-        return server_compose(self.project, self.env)(*args)
+    @property
+    def swarm_stack(self) -> Stack:
+        values = env_file_values(self.project / "env" / f"{ENVIRONMENT}.env")
+        return Stack(values["COMPOSE_PROJECT_NAME"])
 
     def running_images(self, service: str) -> list[str]:
-        """The image of each running container of `service`."""
-        ids = self.compose("ps", "--quiet", "--status", "running", service).split()
-        return [docker("inspect", "--format", "{{.Config.Image}}", i).strip() for i in ids]
+        """The image of each running task of `service`, sorted."""
+        return sorted(self.swarm_stack.running_images(service))
 
     def running_api_images(self) -> list[str]:
         return self.running_images("api")
@@ -86,9 +85,8 @@ class DeployServer:
         """Traefik's access log lines of requests that failed or took over a second: which
         API container each went to, with what status and after how long (for a failure's
         message)."""
-        traefik = self.compose("ps", "--quiet", "traefik").strip()
         lines = []
-        for line in container_logs(traefik).splitlines():
+        for line in self.swarm_stack.logs("traefik").splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
@@ -103,7 +101,7 @@ class DeployServer:
         return "\n".join(lines[-40:])
 
     def down(self) -> None:
-        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
+        self.swarm_stack.remove()
 
 
 def build_unhealthy_release(project: Path, healthy_image: str, image: str) -> None:
@@ -122,12 +120,11 @@ def prepare(
     static_config = pebble_static_config(project, acme_ca)
     env = {
         "ENVIRONMENT": ENVIRONMENT,
-        # The folder scripts/server-compose writes the secret files to, for the test's own
-        # compose commands (ps, exec, down) too.
-        "SECRETS_DIR": SECRETS_DIR,
-        "COMPOSE_FILE": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
-        "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
-        "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",
+        "STACK_FILES": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
+        "API_REPLICAS": str(REPLICAS),
+        "WEB_REPLICAS": str(REPLICAS),
+        "TRAEFIK_HTTP_PORT": str(http_port),
+        "TRAEFIK_HTTPS_PORT": str(https_port),
         "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         "KEEP_RELEASES": str(KEEP_RELEASES),
         "DEPLOY_TIMEOUT": "120",
@@ -145,7 +142,7 @@ def prepare(
         web_image=values.get("WEB_IMAGE"),
         web_host=values.get("WEB_HOST"),
     )
-    build_standins(project, server_compose(project, env))
+    build_standins(project, images_of_stack_file(project / "compose.prod.yaml"))
     build_release(project, "v1", "1.0.0")
     build_release(project, "v2", "2.0.0")
     # v3: the API's health check fails; its web front end is v2's, which would be healthy.

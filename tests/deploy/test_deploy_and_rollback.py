@@ -1,9 +1,10 @@
 """Deploy, failed deploy and rollback with the project's own scripts, under constant traffic.
 
-The tests run in order against one server: v1 is deployed first, v2 replaces it while hey
-sends requests through Traefik to the API and to the web front end, a v3 whose API health
-check fails is refused (its healthy web container is removed too), a rollback brings v1
-back, and a secret rotation redeploys it. Every request sent meanwhile must succeed.
+The tests run in order against one server, a one-node swarm running several tasks of the
+API and of the web front end: v1 is deployed first, v2 replaces it while hey sends requests
+through Traefik to the API and to the web front end, a v3 whose API health check fails is
+rolled back by Swarm (and its healthy web tasks put back on v2), a rollback brings v1 back,
+and a secret rotation redeploys it. Every request sent meanwhile must succeed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 
 from tests.deploy.load import constant_load
-from tests.deploy.server import DeployServer, serving_version
+from tests.deploy.server import REPLICAS, DeployServer, serving_version
 from tests.docker.edge_stack import env_file_values
 from tests.docker.engine import docker, image_exists
 from tests.report import record
@@ -23,16 +24,16 @@ from tests.report import record
 LOAD_PATH = "/api/v1/health"
 # The web front end's home page: rendered on the server, which calls the API.
 WEB_LOAD_PATH = "/"
-# scripts/deploy's line for each state a new container goes through while it waits.
+# scripts/deploy's line for each state a new task goes through while it waits.
 PROGRESS_LINE = re.compile(
-    r"^  (?P<service>[a-z-]+) (?P<id>[0-9a-f]{12}): (?P<state>.+) \((?P<seconds>\d+)s\)$",
+    r"^  (?P<service>[a-z-]+) (?P<id>[0-9a-z]{12}): (?P<state>.+) \((?P<seconds>\d+)s\)$",
     re.MULTILINE,
 )
-LIVE = "healthy and routed by Traefik"
+LIVE = "running"
 
 
 def progress(output: str) -> dict[str, list[tuple[str, int]]]:
-    """Per new service container ("api 1a2b3c4d5e6f"), its (state, seconds) lines in order."""
+    """Per new task ("api 1a2b3c4d5e6f"), its (state, seconds) lines in order."""
     lines: dict[str, list[tuple[str, int]]] = {}
     for match in PROGRESS_LINE.finditer(output):
         container = f"{match['service']} {match['id']}"
@@ -44,18 +45,19 @@ def released_services(server: DeployServer) -> set[str]:
     return {"api", "web"} if server.web_image else {"api"}
 
 
-def assert_progress_shown(server: DeployServer, output: str, *, from_start: bool) -> None:
-    """Each released service's new container was shown waiting until it went live, with the
-    seconds counting up; from_start: its first line is `starting` (a container started beside
-    the running release is polled before its first health check)."""
+def assert_progress_shown(server: DeployServer, output: str) -> None:
+    """Every new task of each released service was shown from before it ran until it ran,
+    with the seconds counting up."""
     shown = progress(output)
-    assert {container.split()[0] for container in shown} == released_services(server), output
-    for container, states in shown.items():
-        assert states[-1][0] == LIVE, f"{container} never shown live:\n{output}"
+    released = [task for task in shown if task.split()[0] in released_services(server)]
+    assert {task.split()[0] for task in released} == released_services(server), output
+    assert len(released) >= REPLICAS * len(released_services(server)), output
+    for task in released:
+        states = shown[task]
+        assert states[-1][0] == LIVE, f"{task} never shown running:\n{output}"
+        assert states[0][0] != LIVE, f"{task} not shown before it ran:\n{output}"
         seconds = [elapsed for _, elapsed in states]
-        assert seconds == sorted(seconds), f"{container}: elapsed seconds go back:\n{output}"
-        if from_start:
-            assert states[0][0] == "starting", f"{container} not shown starting:\n{output}"
+        assert seconds == sorted(seconds), f"{task}: elapsed seconds go back:\n{output}"
 
 
 def test_deploy_refuses_a_moving_tag_and_an_unknown_environment(server: DeployServer) -> None:
@@ -72,12 +74,12 @@ def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     result = server.script("deploy", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert serves(server, "v1", "1.0.0")
-    assert_progress_shown(server, result.stdout, from_start=False)
+    assert_progress_shown(server, result.stdout)
 
 
 def api_environment(server: DeployServer) -> list[str]:
-    """NAME=value entries of the running API container's environment."""
-    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
+    """NAME=value entries of a running API container's environment."""
+    api = server.swarm_stack.container("api")
     entries: list[str] = json.loads(docker("inspect", "--format", "{{json .Config.Env}}", api))
     return entries
 
@@ -90,7 +92,7 @@ def test_api_container_gets_none_of_the_other_secrets(server: DeployServer) -> N
             assert secret not in handed
     # Its own secrets come as files, named by NAME_FILE.
     assert {"DATABASE_URL_FILE", "REDIS_URL_FILE", "JWT_ACCESS_SECRET_FILE"} <= handed
-    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
+    api = server.swarm_stack.container("api")
     files = docker("exec", api, "ls", "/run/secrets").split()
     assert sorted(files) == ["api_database_url", "jwt_access_secret", "redis_url"]
     # Its DATABASE_URL is its own role's: the superuser's password is in no file either.
@@ -108,16 +110,22 @@ def generated_secrets(server: DeployServer) -> dict[str, str]:
 
 
 def test_no_container_configuration_shows_a_secret(server: DeployServer) -> None:
-    """What `docker inspect` (and anything reading /containers/{id}/json through a socket
-    proxy) shows of every container of the stack, running or done (db-roles, migrate), holds
-    none of the generated secrets: they reach the containers as files only."""
+    """What `docker inspect` (and anything reading the Docker API through a socket proxy)
+    shows of every service of the stack and of every container of its tasks, running or
+    done (db-roles, migrate), holds none of the generated secrets: they reach the
+    containers as files only."""
     secrets = generated_secrets(server)
-    services: set[str] = set()
+    stack = server.swarm_stack
+    services = stack.services()
     shown = []
-    for container in server.compose("ps", "--all", "--quiet").split():
+    for service in services:
+        spec = docker("service", "inspect", stack.service(service))
+        shown += [f"{service} service: {name}" for name, v in secrets.items() if v in spec]
+    # The one-off services' tasks are gone once they ran (replicas 0): their specs remain.
+    containers = [c for service in services for c in stack.containers(service, all_states=True)]
+    for container in containers:
         info = json.loads(docker("inspect", container))[0]
-        service = info["Config"]["Labels"]["com.docker.compose.service"]
-        services.add(service)
+        service = info["Config"]["Labels"]["com.docker.swarm.service.name"]
         fields = {
             "Config.Env": info["Config"]["Env"],
             "Config.Cmd": info["Config"]["Cmd"],
@@ -130,20 +138,21 @@ def test_no_container_configuration_shows_a_secret(server: DeployServer) -> None
             shown += [f"{service} {field}: {name}" for name, v in secrets.items() if v in text]
     record(
         f"deploy [{server.stack}]: docker inspect of {len(services)} services "
-        f"({', '.join(sorted(services))}): none of {len(secrets)} secrets shown"
+        f"({', '.join(services)}) and their {len(containers)} containers: "
+        f"none of {len(secrets)} secrets shown"
     )
     expected = {"traefik", "traefik-docker-api", "db-roles", "migrate", "api", "postgres", "redis"}
-    assert expected <= services, f"not inspected: {expected - services}"
+    assert expected <= set(services), f"not inspected: {expected - set(services)}"
     assert not shown, "secret values in container configuration:\n" + "\n".join(shown)
 
 
 def test_redis_requires_its_password_which_no_process_list_shows(server: DeployServer) -> None:
     password = env_file_values(server.project / "env" / "production.env")["REDIS_PASSWORD"]
-    redis = server.compose("ps", "--quiet", "redis").strip()
+    redis = server.swarm_stack.container("redis")
     processes = docker("top", redis, "-o", "pid,user,args")
     assert "redis-server" in processes
     assert password not in processes
-    anonymous = server.compose("exec", "-T", "redis", "sh", "-c", "REDISCLI_AUTH= redis-cli ping")
+    anonymous = docker("exec", redis, "sh", "-c", "REDISCLI_AUTH= redis-cli ping")
     assert "NOAUTH" in anonymous
 
 
@@ -167,12 +176,12 @@ def under_load(server: DeployServer, what: str, *script: str) -> subprocess.Comp
 
 
 def serves(server: DeployServer, tag: str, version: str) -> bool:
-    """One container of each released service runs, with the image of `tag`, and the API
-    answers as `version`."""
+    """REPLICAS tasks of each released service run, each with the image of `tag`, and the
+    API answers as `version`."""
     images = server.running_api_images()
-    if server.web_image and server.running_images("web") != [f"{server.web_image}:{tag}"]:
+    if server.web_image and server.running_images("web") != [f"{server.web_image}:{tag}"] * REPLICAS:
         return False
-    return images == [f"{server.api_image}:{tag}"] and serving_version(server) == version
+    return images == [f"{server.api_image}:{tag}"] * REPLICAS and serving_version(server) == version
 
 
 def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
@@ -182,17 +191,19 @@ def test_deploy_under_load_has_no_failed_request(server: DeployServer) -> None:
     # The database roles are set up (idempotently) before the release's migrations.
     roles_at = result.stdout.index("setting up the database roles")
     assert roles_at < result.stdout.index("applying migrations of v2"), result.stdout
-    assert_progress_shown(server, result.stdout, from_start=True)
+    assert result.stdout.index("applying migrations of v2") < result.stdout.index("releasing v2")
+    assert_progress_shown(server, result.stdout)
 
 
 def test_failed_deploy_keeps_the_running_release(server: DeployServer) -> None:
     result = under_load(server, "failing v3 refused", "deploy", "v3")
     assert result.returncode != 0
-    assert "the new api container is unhealthy" in result.stderr, result.stderr
+    assert "Swarm rolled api back to the running release" in result.stderr, result.stderr
     assert "v2 keeps serving" in result.stderr, result.stderr
-    [api] = [states for name, states in progress(result.stdout).items() if name[:4] == "api "]
-    assert api[0][0] == "starting", result.stdout
-    assert api[-1][0] == "unhealthy", result.stdout
+    # The new API task never ran; Swarm stopped it after its health check failed.
+    api = [states for name, states in progress(result.stdout).items() if name[:4] == "api "]
+    assert api, result.stdout
+    assert all(LIVE not in [state for state, _ in states] for states in api), result.stdout
     assert serves(server, "v2", "2.0.0")
 
 
@@ -212,10 +223,10 @@ def test_rotated_secret_is_redeployed_with_no_failed_request(server: DeployServe
     assert result.returncode == 0, result.stdout + result.stderr
     after = env_file_values(server.project / "env" / "production.env")["JWT_ACCESS_SECRET"]
     assert after != before
-    # The new API container reads the new value from its secret file.
-    api = server.compose("ps", "--quiet", "--status", "running", "api").split()[0]
-    assert docker("exec", api, "cat", "/run/secrets/jwt_access_secret") == after
-    assert server.running_api_images() == [f"{server.api_image}:v1"]
+    # Every new API task reads the new value from its secret file.
+    for api in server.swarm_stack.containers("api"):
+        assert docker("exec", api, "cat", "/run/secrets/jwt_access_secret") == after
+    assert server.running_api_images() == [f"{server.api_image}:v1"] * REPLICAS
 
 
 def test_release_log_records_every_release_and_old_images_are_pruned(

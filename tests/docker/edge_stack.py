@@ -94,12 +94,12 @@ def build_release(project: Path, tag: str, version: str = "1.2.3") -> None:
         image.build(project, f"{image.repository(values)}:{tag}", version)
 
 
-def build_standins(project: Path, compose: Compose) -> None:
-    """A stand-in for every image the stack runs but the project's own, and for their bases."""
+def build_standins(project: Path, images: list[str]) -> None:
+    """A stand-in for each of `images` but the project's own, and for their bases."""
     values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
     own = {image.repository(values) for image in project_images(project)}
     bases = {image.base_image(project) for image in project_images(project)}
-    for image in compose("config", "--images").split():
+    for image in images:
         if image.rsplit(":", 1)[0] not in own:
             build_standin(image)
     for base in sorted(bases):
@@ -182,7 +182,7 @@ def prepare(
             "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         },
     )
-    build_standins(project, compose)
+    build_standins(project, compose("config", "--images").split())
     build_release(project, API_TAG)
     web_image = values.get("WEB_IMAGE")
     return EdgeStack(

@@ -1,35 +1,26 @@
 # shellcheck shell=bash
 # One release procedure for scripts/deploy and scripts/rollback (sourced, not run, after
-# lib/images.sh).
+# lib/images.sh and lib/swarm.sh).
 #
-# Every service a release replaces (RELEASED_SERVICES: the API, and the web front end when
-# there is one) gets a new container beside its old one. Traefik starts routing to a new
-# container once its health check passes; only when every new container is healthy and
-# routed are the old ones stopped: each answers 503 on its health check at once (Traefik
-# takes it out of the pool) and keeps serving for SHUTDOWN_DELAY_MS before it drains and
-# exits. When a new container does not become healthy and routed in time, all new containers
-# are removed: the old ones never stopped serving, and the services never mix releases.
+# A release is one `docker stack deploy` with the new tag: Swarm replaces the tasks of every
+# service a release changes (RELEASED_SERVICES: the API, and the web front end when there is
+# one) one at a time, the new task first; an old task stops only once its successor passes
+# its health check (compose.prod.yaml, x-rolling-update). Before it, the stack is deployed as
+# it runs (the running release, with any new secret or setting), the role setup and the
+# migrations run once as one-off tasks. A new task that fails makes Swarm roll its service
+# back; this script then puts every released service back on the running release, so they
+# never mix releases, and exits 1 naming why.
 
-# Seconds a new container has to become healthy and routed by Traefik.
+# Seconds Swarm has to finish a release (every new task started and healthy).
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-180}
 # Images of this many recent releases stay on the server, for fast rollbacks.
 KEEP_RELEASES=${KEEP_RELEASES:-5}
-# While a new container's state stays the same, it is shown again this often (s): a slow
-# start shows what it waits for, without a line every second.
+# While a task's state stays the same, it is shown again this often (s).
 PROGRESS_EVERY=${PROGRESS_EVERY:-30}
-# Longer than SHUTDOWN_DELAY_MS + SHUTDOWN_DRAIN_MS: the old container exits by itself.
-STOP_TIMEOUT=${STOP_TIMEOUT:-30}
-# Traefik's API, on its container's loopback only (infra/traefik/traefik.yml).
-readonly TRAEFIK_SERVICES_API=http://127.0.0.1:8081/api/http/services
 
 FAILURE=
-# The new container whose failure FAILURE describes (its log lines are shown).
-FAILED_CONTAINER=
-# When the release began, and when its new containers started (seconds, for progress lines).
 RELEASE_STARTED=$SECONDS
 WAIT_STARTED=$SECONDS
-# Containers this release started: removed again when it fails.
-NEW_CONTAINERS=()
 
 # Decrypt env/ENV.env.sops when a key is at hand (SOPS_AGE_KEY from the deploy workflow,
 # SOPS_AGE_KEY_FILE, or env/ENV.agekey); otherwise the existing env/ENV.env is used.
@@ -77,125 +68,118 @@ image_of() {
   echo "$image"
 }
 
-running_containers() {
-  server_compose ps --quiet --status running "$1"
-}
-
-label_of() {
-  docker inspect --format "{{index .Config.Labels \"$2\"}}" "$1"
-}
-
-service_of() {
-  label_of "$1" com.docker.compose.service
-}
-
-health_of() {
-  docker inspect --format '{{if .State.Running}}{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}{{else}}{{.State.Status}}{{end}}' "$1"
-}
-
-last_health_output() {
-  docker inspect --format '{{range .State.Health.Log}}exit {{.ExitCode}} {{printf "%q" .Output}}{{"\n"}}{{end}}' "$1" 2>/dev/null | tail -n 1
-}
-
-# http://<address on the edge network>:<port its Traefik labels name>, the URL Traefik
-# balances to.
-container_url() {
-  local id=$1 service address port
-  service=$(service_of "$id")
-  port=$(label_of "$id" "traefik.http.services.$service.loadbalancer.server.port")
-  address=$(docker inspect --format '{{range $name, $net := .NetworkSettings.Networks}}{{$name}} {{$net.IPAddress}}{{"\n"}}{{end}}' "$id" |
-    awk '$1 ~ /_edge$/ { print $2 }')
-  [[ -n $address && -n $port ]] && echo "http://$address:$port"
-}
-
-# Traefik lists the container among its service's servers, and its health check says UP.
-routed() {
-  local id=$1 url
-  url=$(container_url "$id") || return 1
-  server_compose exec -T traefik wget -qO- "$TRAEFIK_SERVICES_API/$(service_of "$id")@docker" 2>/dev/null |
-    grep -qF "\"$url\":\"UP\""
-}
-
-# show_progress SERVICE ID STATE: one line of a new container's progress, with the seconds
-# since the release's new containers started (WAIT_STARTED).
+# show_progress SERVICE TASK STATE: one line of a task's progress, with the seconds since
+# the stack was deployed (WAIT_STARTED).
 show_progress() {
   printf '  %s %s: %s (%ss)\n' "$1" "${2:0:12}" "$3" "$((SECONDS - WAIT_STARTED))"
 }
 
-# Wait until every new container is healthy and routed by Traefik; on failure FAILURE says
-# why and FAILED_CONTAINER names the container. They are watched together, as they start
-# together: each change of a container's state is shown (starting, healthy, routed by
-# Traefik, unhealthy), and a state that lasts is shown again every PROGRESS_EVERY seconds.
-wait_until_live() {
-  local id status state deadline=$((SECONDS + DEPLOY_TIMEOUT)) pending=${#NEW_CONTAINERS[@]}
-  local -A service=() shown=() shown_at=() live=()
-  for id in "${NEW_CONTAINERS[@]}"; do
-    service[$id]=$(service_of "$id")
+# Before a deploy: each service's last update start and its tasks, to tell a new update
+# and new tasks from old ones.
+declare -A UPDATE_BEFORE=() TASKS_BEFORE=()
+note_services() {
+  local service
+  UPDATE_BEFORE=() TASKS_BEFORE=()
+  for service in $(stack_services); do
+    UPDATE_BEFORE[$service]=$(update_state "$service" | cut -d'|' -f2)
+    TASKS_BEFORE[$service]=$(tasks_of "$service" | cut -f1 | tr '\n' ' ')
   done
-  while ((pending > 0 && SECONDS < deadline)); do
-    for id in "${NEW_CONTAINERS[@]}"; do
-      [[ -z ${live[$id]:-} ]] || continue
-      status=$(health_of "$id")
-      case $status in
-        healthy)
-          if routed "$id"; then
-            show_progress "${service[$id]}" "$id" "healthy and routed by Traefik"
-            live[$id]=yes
-            pending=$((pending - 1))
-            continue
-          fi
-          state="healthy, waiting for Traefik to route to it"
-          ;;
-        unhealthy | exited | dead)
-          show_progress "${service[$id]}" "$id" "$status"
-          FAILED_CONTAINER=$id
-          FAILURE="the new ${service[$id]} container is $status (last health check: $(last_health_output "$id"))"
+}
+
+# wait_until_converged SERVICE...: every service runs as many tasks as it wants, each
+# running, and no update of it is under way. Each new task's state is shown as it changes,
+# and one short of running again every PROGRESS_EVERY seconds while it lasts. When Swarm rolls a service back (a
+# new task failed), FAILURE says why and the status is 1; so it is after DEPLOY_TIMEOUT.
+wait_until_converged() {
+  local service tasks id image wanted_state state error update started message running wanted
+  local deadline=$((SECONDS + DEPLOY_TIMEOUT))
+  local -A shown=() shown_at=() done=()
+  while ((SECONDS < deadline)); do
+    local pending=0
+    for service; do
+      [[ -z ${done[$service]:-} ]] || continue
+      tasks=$(tasks_of "$service")
+      while IFS=$'\t' read -r id image wanted_state state error; do
+        [[ -n $id && " ${TASKS_BEFORE[$service]:-} " != *" $id "* ]] || continue
+        if [[ $state != "${shown[$id]:-}" ]]; then
+          show_progress "$service" "$id" "$state${error:+ ($error)}"
+          shown[$id]=$state shown_at[$id]=$SECONDS
+        elif [[ $state != running ]] && ((SECONDS - shown_at[$id] >= PROGRESS_EVERY)); then
+          show_progress "$service" "$id" "still $state"
+          shown_at[$id]=$SECONDS
+        fi
+      done <<<"$tasks"
+      IFS='|' read -r update started message <<<"$(update_state "$service")"
+      # The state of an update that began before this deploy says nothing about this one.
+      [[ -n $started && $started == "${UPDATE_BEFORE[$service]:-}" ]] && update=
+      case $update in
+        rollback_started | rollback_paused | rollback_completed | paused)
+          FAILURE="Swarm rolled $service back to the running release: $(failed_task "$service")${message:+ ($message)}"
           return 1
           ;;
-        *) state=$status ;;
+        updating) pending=$((pending + 1)) && continue ;;
       esac
-      if [[ $state != "${shown[$id]:-}" ]]; then
-        show_progress "${service[$id]}" "$id" "$state"
-        shown[$id]=$state shown_at[$id]=$SECONDS
-      elif ((SECONDS - shown_at[$id] >= PROGRESS_EVERY)); then
-        show_progress "${service[$id]}" "$id" "still $state"
-        shown_at[$id]=$SECONDS
+      # Of the tasks Swarm wants running: how many run, and how many should.
+      running=$(awk -F'\t' '$3 == "running" && $4 == "running"' <<<"$tasks" | wc -l)
+      wanted=$(desired_replicas "$service")
+      if [[ $update == completed || -z $update ]] && ((running == wanted)) &&
+        [[ -z $(awk -F'\t' '$3 == "running" && $4 != "running"' <<<"$tasks") ]]; then
+        done[$service]=yes
+      else
+        pending=$((pending + 1))
       fi
     done
-    ((pending == 0)) || sleep 1
+    ((pending > 0)) || return 0
+    sleep 1
   done
-  ((pending > 0)) || return 0
-  for id in "${NEW_CONTAINERS[@]}"; do
-    [[ -z ${live[$id]:-} ]] || continue
-    show_progress "${service[$id]}" "$id" "gave up, still ${shown[$id]:-without a state}"
-    if [[ -z ${FAILED_CONTAINER:-} ]]; then
-      FAILED_CONTAINER=$id
-      FAILURE="the new ${service[$id]} container was not healthy and routed by Traefik after ${DEPLOY_TIMEOUT}s (status: ${shown[$id]:-unknown})"
-    fi
-  done
+  FAILURE="Swarm did not finish the release within ${DEPLOY_TIMEOUT}s"
   return 1
 }
 
-remove_container() {
-  docker stop --time "$STOP_TIMEOUT" "$1" >/dev/null
-  docker rm "$1" >/dev/null
+# The newest failed task of SERVICE and why it failed, for FAILURE.
+failed_task() {
+  local id image wanted_state state error
+  while IFS=$'\t' read -r id image wanted_state state error; do
+    if [[ $state == failed || $state == rejected || -n $error ]]; then
+      echo "its new task ${id:0:12} ($image) $state${error:+: $error}"
+      return 0
+    fi
+  done < <(tasks_of "$1")
+  echo "a new task failed"
 }
 
-# Remove every container this release started, show the failed one's last log lines ($3),
-# log the failure and exit: the containers of the running release were never touched.
-fail_release() {
-  local action=$1 tag=$2 failed=${3:-} id
-  if [[ -n $failed ]]; then
-    echo "last log lines of the new $(service_of "$failed") container:" >&2
-    docker logs --tail 20 "$failed" >&2 || true
-  fi
-  for id in "${NEW_CONTAINERS[@]}"; do
-    remove_container "$id"
+# run_once SERVICE TAG: the stack's one-off SERVICE (db-roles, migrate) runs one task with
+# TAG's image and waits for it to end; its output is shown when it fails.
+run_once() {
+  local service=$1 tag=$2 before id state wanted_state error image
+  before=$(tasks_of "$service" | cut -f1)
+  image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_$service")
+  [[ $service != migrate ]] || image="${image%:*}:$tag"
+  docker service update --quiet --detach --no-resolve-image --image "$image" --replicas 1 \
+    "${STACK}_$service" >/dev/null
+  local deadline=$((SECONDS + DEPLOY_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    while IFS=$'\t' read -r id image wanted_state state error; do
+      grep -qxF -- "$id" <<<"$before" && continue
+      case $state in
+        complete)
+          docker service update --quiet --detach --replicas 0 "${STACK}_$service" >/dev/null
+          return 0
+          ;;
+        failed | rejected | shutdown)
+          echo "output of $service:" >&2
+          docker service logs --raw "${STACK}_$service" 2>&1 | tail -n 20 >&2
+          docker service update --quiet --detach --replicas 0 "${STACK}_$service" >/dev/null
+          FAILURE="$service failed${error:+ ($error)}"
+          return 1
+          ;;
+      esac
+    done < <(tasks_of "$service")
+    sleep 1
   done
-  record "$action" "$tag" failed "$FAILURE"
-  local current
-  current=$(current_release)
-  die "$action of $tag to $ENVIRONMENT failed: $FAILURE. ${current:+$current keeps serving.}"
+  docker service update --quiet --detach --replicas 0 "${STACK}_$service" >/dev/null
+  FAILURE="$service did not end within ${DEPLOY_TIMEOUT}s"
+  return 1
 }
 
 # Remove the images of releases this server ran or tried, except the last KEEP_RELEASES that
@@ -206,59 +190,47 @@ prune_images() {
   while IFS= read -r tag; do
     grep -qxF -- "$tag" <<<"$keep" && continue
     docker image inspect "$image:$tag" >/dev/null 2>&1 || continue
+    # Swarm keeps the stopped containers of a few past tasks; those of this release go first.
+    docker ps --all --quiet --filter "ancestor=$image:$tag" --filter status=exited \
+      --filter status=created --filter status=dead | xargs --no-run-if-empty docker rm >/dev/null 2>&1
     docker image rm "$image:$tag" >/dev/null 2>&1 && echo "removed $image:$tag (an old release)"
   done < <(awk -F'\t' '{ print $3 }' "$STATE_DIR/releases.log" | sort -u)
   return 0
 }
 
-# The first release on this server: the whole stack comes up (the role setup, then
-# migrations run before the API starts, compose.prod.yaml orders it so).
-start_stack() {
-  local action=$1 tag=$2 service new
-  echo "starting $ENVIRONMENT's stack with $tag (no API was running)"
-  # --remove-orphans: containers of services no compose file names any more go (after a
-  # template update renamed one, such as the former socket-proxy).
-  if ! server_compose up --detach --remove-orphans; then
-    FAILURE="docker compose up failed (migrations or a service did not start)"
-    fail_release "$action" "$tag"
+# deploy_release TAG [NAME=VALUE...]: the stack with TAG's images (and the given settings),
+# then wait until Swarm has converged on it.
+deploy_release() {
+  local tag=$1
+  shift
+  note_services
+  WAIT_STARTED=$SECONDS
+  if ! (export API_TAG="$tag" "$@" && deploy_stack); then
+    FAILURE="docker stack deploy refused the stack"
+    return 1
   fi
-  for service in "${RELEASED_SERVICES[@]}"; do
-    new=$(running_containers "$service" | head -n 1)
-    [[ -n $new ]] || { FAILURE="no $service container is running after compose up"; fail_release "$action" "$tag"; }
-    NEW_CONTAINERS+=("$new")
-  done
+  wait_until_converged $(stack_services)
 }
 
-# A new container of every released service beside the running ones; RETIRING lists the
-# running ones, to stop once the new ones are live.
-start_beside_running() {
-  local action=$1 tag=$2 service running fresh started=true missing=() scale=()
-  RETIRING=()
-  for service in "${RELEASED_SERVICES[@]}"; do
-    mapfile -t running < <(running_containers "$service")
-    RETIRING+=("${running[@]}")
-    scale+=(--scale "$service=$((${#running[@]} + 1))")
-  done
-  echo "starting $tag beside ${#RETIRING[@]} running container(s)"
-  # --no-recreate: compose would otherwise replace the old containers (the downtime we avoid).
-  server_compose up --detach --no-deps --no-recreate "${scale[@]}" "${RELEASED_SERVICES[@]}" ||
-    started=false
-  # What compose did start, even when it failed halfway: removed again on failure.
-  NEW_CONTAINERS=()
-  for service in "${RELEASED_SERVICES[@]}"; do
-    mapfile -t fresh < <(running_containers "$service" | grep -vxF -f <(printf '%s\n' "${RETIRING[@]}") || true)
-    ((${#fresh[@]})) || missing+=("$service")
-    NEW_CONTAINERS+=("${fresh[@]}")
-  done
-  $started || { FAILURE="docker compose could not start the new containers"; fail_release "$action" "$tag"; }
-  ((${#missing[@]} == 0)) || { FAILURE="compose started no new ${missing[*]} container"; fail_release "$action" "$tag"; }
+# Log the failure and exit; the running release (if any) is put back on every released
+# service first, so none stays on the failed one.
+fail_release() {
+  local action=$1 tag=$2 previous=$3 why=$FAILURE
+  record "$action" "$tag" failed "$why"
+  if [[ -n $previous ]]; then
+    echo "putting every service back on $previous"
+    deploy_release "$previous" || echo "warning: $FAILURE" >&2
+    die "$action of $tag to $ENVIRONMENT failed: $why. $previous keeps serving."
+  fi
+  deploy_release "$tag" API_REPLICAS=0 WEB_REPLICAS=0 || true
+  die "$action of $tag to $ENVIRONMENT failed: $why. No release was live; none is now."
 }
 
 # release ACTION TAG [SERVICE=DIGEST...]: ACTION is deploy (runs migrations first) or rollback
 # (does not: the schema stays at the newer release, which is why migrations must be backwards
 # compatible). With digests, each service's image is exactly that content (lib/images.sh).
 release() {
-  local action=$1 tag=$2 service id
+  local action=$1 tag=$2 service previous
   shift 2
   RELEASE_STARTED=$SECONDS
   validate_tag "$tag"
@@ -266,49 +238,50 @@ release() {
   decrypt_env_file
   require_env_file
   take_lock
-  # Once, from the env file just decrypted: every compose command of this release reads them.
+  require_swarm
+  STACK=$(stack_name)
   write_secret_files
-  export SECRET_FILES_WRITTEN=$ENV_FILE
+  export_secret_versions
+  export_env_file
   for service in "${RELEASED_SERVICES[@]}"; do
     ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
   done
-  export API_TAG=$tag
-  RETIRING=()
+  previous=$(current_release)
+  [[ -n $(stack_services | grep -x api) ]] || previous=
 
-  if [[ -z $(running_containers api) ]]; then
-    start_stack "$action" "$tag"
+  # The stack as it runs, with what changed besides the release (a rotated secret, a new
+  # setting, a template update): on a new server, everything but the released services.
+  if [[ -n $previous ]]; then
+    echo "updating $STACK with the running release, $previous"
+    deploy_release "$previous" || fail_release "$action" "$tag" "$previous"
   else
-    if [[ $action == deploy ]]; then
-      # Idempotent, as the superuser: creates the roles on a database older than them, moves
-      # what the superuser owned to the owner role, and applies a rotated role password.
-      echo "setting up the database roles (infra/postgres/roles.sql)"
-      if ! server_compose run --rm --no-deps db-roles; then
-        FAILURE="the database role setup failed"
-        fail_release "$action" "$tag"
-      fi
-      echo "applying migrations of $tag"
-      if ! server_compose run --rm --no-deps migrate; then
-        FAILURE="migrations failed"
-        fail_release "$action" "$tag"
-      fi
-    fi
-    start_beside_running "$action" "$tag"
+    echo "starting $STACK (no release was running)"
+    deploy_release "$tag" API_REPLICAS=0 WEB_REPLICAS=0 || fail_release "$action" "$tag" ""
   fi
-
-  WAIT_STARTED=$SECONDS
-  for id in "${NEW_CONTAINERS[@]}"; do
-    echo "new $(service_of "$id") container ${id:0:12} ($(container_url "$id")): waiting until it is healthy and routed"
-  done
-  wait_until_live || fail_release "$action" "$tag" "$FAILED_CONTAINER"
-  for id in "${RETIRING[@]}"; do
-    echo "$tag is live; retiring $(service_of "$id") container ${id:0:12} ($(container_url "$id"))"
-    remove_container "$id"
-  done
+  if [[ $action == deploy ]]; then
+    # Idempotent, as the superuser: creates the roles on a database older than them, moves
+    # what the superuser owned to the owner role, and applies a rotated role password.
+    echo "setting up the database roles (infra/postgres/roles.sql)"
+    run_once db-roles "$tag" || fail_release "$action" "$tag" "$previous"
+    echo "applying migrations of $tag"
+    run_once migrate "$tag" || fail_release "$action" "$tag" "$previous"
+  fi
+  echo "releasing $tag"
+  deploy_release "$tag" || fail_release "$action" "$tag" "$previous"
 
   echo "$tag" >"$STATE_DIR/current"
   record "$action" "$tag" ok
   for service in "${RELEASED_SERVICES[@]}"; do
     prune_images "$(image_of "$service")"
   done
+  prune_secrets
   echo "$action of $tag to $ENVIRONMENT done in $((SECONDS - RELEASE_STARTED))s"
+}
+
+# Secrets of this stack no service uses any more (earlier versions of a rotated one).
+prune_secrets() {
+  local secret
+  for secret in $(docker secret ls --quiet --filter "label=com.docker.stack.namespace=$STACK"); do
+    docker secret rm "$secret" >/dev/null 2>&1 || true
+  done
 }

@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# The environment's stack on Docker Swarm (sourced, not run, after lib/server.sh): what
+# `docker stack deploy` reads, and how a script waits for Swarm to finish what it asked.
+
+# The swarm must exist before anything is deployed; a new node's first manager labels itself
+# for the database (compose.prod.yaml pins PostgreSQL and Redis to that label).
+require_swarm() {
+  local state
+  state=$(docker info --format '{{.Swarm.LocalNodeState}}')
+  [[ $state == active ]] ||
+    die "this Docker engine is not part of a swarm (state: ${state:-unknown}): run 'docker swarm init' (cloud-init does on new servers; docs/runbooks/swarm-nodes.md)"
+  [[ $(docker info --format '{{.Swarm.ControlAvailable}}') == true ]] ||
+    die "this node is not a swarm manager: deploy from a manager (docker node ls lists them)"
+  if [[ -z $(docker node ls --quiet --filter node.label=database=true) ]]; then
+    echo "no node is labelled database=true: labelling this one, where PostgreSQL's volume will be"
+    docker node update --label-add database=true "$(docker info --format "{{.Swarm.NodeID}}")" >/dev/null
+  fi
+}
+
+# The stack's name: the compose project name, so the volumes keep the names a compose
+# deployment of the same environment gave them.
+stack_name() {
+  local name
+  name=$(env_value "$ENV_FILE" COMPOSE_PROJECT_NAME)
+  [[ -n $name ]] || die "COMPOSE_PROJECT_NAME is not set in $ENV_FILE (see env/$ENVIRONMENT.env.example)"
+  echo "$name"
+}
+
+# Every NAME=value of ENV_FILE into this shell's environment, for the stack file's ${NAME}s;
+# a variable the caller set already wins (as with `docker compose --env-file`).
+export_env_file() {
+  local name value
+  while IFS= read -r line; do
+    [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    name=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    [[ -n ${!name+set} ]] || export "$name=$value"
+  done <"$ENV_FILE"
+}
+
+# <NAME>_VERSION for each secret file: the stack file names secret NAME NAME-<version>. A
+# keyed hash (the key is this server's alone), so a name tells nothing of a weak value.
+export_secret_versions() {
+  local key=$STATE_DIR/secret-version-key file name
+  [[ -s $key ]] || (umask 077 && random_secret >"$key")
+  for file in "$SECRETS_DIR"/*; do
+    name=${file##*/}
+    export "${name}_VERSION=$(cat "$key" "$file" | sha256sum | cut -c1-16)"
+  done
+}
+
+# The stack files of this project, as `docker stack deploy` arguments; STACK_FILES from the
+# caller wins (tests add an override file), colon-separated like COMPOSE_FILE.
+stack_file_arguments() {
+  local file files
+  IFS=: read -ra files <<<"${STACK_FILES:-compose.prod.yaml}"
+  for file in "${files[@]}"; do
+    printf -- '--compose-file\0%s\0' "$file"
+  done
+}
+
+# deploy_stack: the stack as the stack files describe it with the exported environment.
+# Images are the ones on this node (scripts/deploy pulled them by digest), never resolved
+# again against the registry, where a tag may have moved.
+deploy_stack() {
+  local arguments output
+  mapfile -d '' -t arguments < <(stack_file_arguments)
+  # Its output lists each service it updates; shown only when it fails.
+  output=$(docker stack deploy --prune --resolve-image never "${arguments[@]}" "$STACK" 2>&1) ||
+    { printf '%s\n' "$output" >&2 && return 1; }
+}
+
+# The services of the stack, by their names in the stack file, one a line.
+stack_services() {
+  docker stack services --format '{{.Name}}' "$STACK" 2>/dev/null | sed "s/^${STACK}_//" | sort
+}
+
+# A running task's container of SERVICE on this node, for `docker exec` (none elsewhere).
+service_container() {
+  docker ps --quiet --filter "label=com.docker.swarm.service.name=${STACK}_$1" | head -n 1
+}
+
+# The desired number of tasks of a replicated service.
+desired_replicas() {
+  docker service inspect --format '{{if .Spec.Mode.Replicated}}{{.Spec.Mode.Replicated.Replicas}}{{else}}0{{end}}' "${STACK}_$1"
+}
+
+# update_state SERVICE: Swarm's state of the service's last update (empty for a service
+# never updated), its start time and its message, separated by |.
+update_state() {
+  docker service inspect --format '{{with .UpdateStatus}}{{.State}}|{{.StartedAt}}|{{.Message}}{{else}}||{{end}}' "${STACK}_$1"
+}
+
+# The stack's tasks of SERVICE: ID, image, desired state, current state (first words, lower
+# case) and error, tab-separated, a line each, newest first.
+tasks_of() {
+  docker service ps --no-trunc --format '{{.ID}}	{{.Image}}	{{.DesiredState}}	{{.CurrentState}}	{{.Error}}' "${STACK}_$1" 2>/dev/null |
+    awk -F'\t' -v OFS='\t' '{ split($3, want, " "); split($4, state, " "); $3 = tolower(want[1]); $4 = tolower(state[1]); print }'
+}

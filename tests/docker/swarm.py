@@ -1,0 +1,78 @@
+"""A generated project's stack on this machine's one-node Docker Swarm, as tests look at it.
+
+The engine joins a swarm of its own (scripts/services starts dockerd; `ensure_swarm` makes
+it a manager once); what a stack runs is read through the Docker CLI as an operator would.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.docker.engine import docker
+
+# `image: ${NAME_IMAGE:-default}` in a stack file: the default is what a server runs.
+IMAGE_DEFAULT = re.compile(r"^\s+image: \$\{\w+:-([^}]+)\}(?::\$\{\w+:-[^}]+\})?$", re.MULTILINE)
+
+
+def ensure_swarm() -> None:
+    """This engine is a swarm manager (a swarm of one node, on the loopback address)."""
+    if docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip() != "active":
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+
+
+def images_of_stack_file(path: Path) -> list[str]:
+    """The default image of every service of a stack file, other than the project's own
+    (whose defaults end in the release tag variable)."""
+    return sorted(set(IMAGE_DEFAULT.findall(path.read_text())) - {""})
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+
+    def service(self, name: str) -> str:
+        return f"{self.name}_{name}"
+
+    def services(self) -> list[str]:
+        listed = docker("stack", "services", "--format", "{{.Name}}", self.name).split()
+        return sorted(service.removeprefix(f"{self.name}_") for service in listed)
+
+    def running_images(self, service: str) -> list[str]:
+        """The image of each task of `service` that runs now."""
+        lines = docker(
+            "service", "ps", "--filter", "desired-state=running",
+            "--format", "{{.Image}}\t{{.CurrentState}}", self.service(service),
+        ).splitlines()
+        return [line.split("\t")[0] for line in lines if line.split("\t")[1].startswith("Running")]
+
+    def containers(self, service: str, *, all_states: bool = False) -> list[str]:
+        """Containers of `service`'s tasks on this node: running ones, or every one kept."""
+        label = f"label=com.docker.swarm.service.name={self.service(service)}"
+        return docker("ps", *(["--all"] if all_states else []), "--quiet", "--filter", label).split()
+
+    def container(self, service: str) -> str:
+        running = self.containers(service)
+        assert running, f"no running container of {self.service(service)}"
+        return running[0]
+
+    def logs(self, service: str) -> str:
+        return docker("service", "logs", "--raw", self.service(service))
+
+    def remove(self, timeout: float = 120) -> None:
+        """The stack, its containers, volumes and secrets gone from the engine."""
+        docker("stack", "rm", self.name)
+        label = f"label=com.docker.stack.namespace={self.name}"
+        deadline = time.monotonic() + timeout
+        while docker("ps", "--all", "--quiet", "--filter", label).split():
+            assert time.monotonic() < deadline, f"containers of {self.name} outlived stack rm"
+            time.sleep(1)
+        while docker("network", "ls", "--quiet", "--filter", label).split():
+            assert time.monotonic() < deadline, f"networks of {self.name} outlived stack rm"
+            time.sleep(1)
+        for volume in docker("volume", "ls", "--quiet", "--filter", label).split():
+            docker("volume", "rm", volume)
+        for secret in docker("secret", "ls", "--quiet", "--filter", label).split():
+            docker("secret", "rm", secret)
