@@ -82,10 +82,10 @@ class DeployServer:
         return [line.split("\t")[1:4] for line in log.read_text().splitlines()]
 
     def troubled_requests(self) -> str:
-        """Traefik's access log lines of requests that failed or took over a second: which
-        API container each went to, with what status and after how long (for a failure's
+        """Traefik's access log lines of requests that failed (first) or took over a second:
+        which task each went to, with what status and after how long (for a failure's
         message)."""
-        lines = []
+        failed, slow = [], []
         for line in self.swarm_stack.logs("traefik").splitlines():
             try:
                 entry = json.loads(line)
@@ -93,12 +93,15 @@ class DeployServer:
                 continue
             status = entry.get("DownstreamStatus")
             duration = entry.get("Duration", 0) / 1e9
-            if status is not None and (status >= 300 or duration > 1):
-                lines.append(
-                    f"{entry.get('StartUTC')} {status} {duration:.1f}s "
-                    f"{entry.get('ServiceURL')} {entry.get('RequestPath')}"
-                )
-        return "\n".join(lines[-40:])
+            described = (
+                f"{entry.get('StartUTC')} {status} {duration:.1f}s "
+                f"{entry.get('ServiceURL')} {entry.get('RequestHost')}{entry.get('RequestPath')}"
+            )
+            if status is not None and status >= 300:
+                failed.append(described)
+            elif duration > 1:
+                slow.append(described)
+        return "\n".join([*failed[-30:], *slow[-10:]])
 
     def down(self) -> None:
         self.swarm_stack.remove()
