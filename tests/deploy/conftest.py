@@ -10,9 +10,9 @@ import pytest
 from tests.deploy.server import DeployServer, prepare
 from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.engine import start_engine, timed
-from tests.docker.swarm import ensure_swarm
 from tests.docker.stacks import STACKS
 from tests.docker.stacks import answers as answers_for
+from tests.docker.swarm import ensure_swarm
 from tests.harness.ports import free_ports
 from tests.rendering import render
 

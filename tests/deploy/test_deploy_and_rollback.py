@@ -179,7 +179,10 @@ def serves(server: DeployServer, tag: str, version: str) -> bool:
     """REPLICAS tasks of each released service run, each with the image of `tag`, and the
     API answers as `version`."""
     images = server.running_api_images()
-    if server.web_image and server.running_images("web") != [f"{server.web_image}:{tag}"] * REPLICAS:
+    if (
+        server.web_image
+        and server.running_images("web") != [f"{server.web_image}:{tag}"] * REPLICAS
+    ):
         return False
     return images == [f"{server.api_image}:{tag}"] * REPLICAS and serving_version(server) == version
 

@@ -43,15 +43,22 @@ class Stack:
     def running_images(self, service: str) -> list[str]:
         """The image of each task of `service` that runs now."""
         lines = docker(
-            "service", "ps", "--filter", "desired-state=running",
-            "--format", "{{.Image}}\t{{.CurrentState}}", self.service(service),
+            "service",
+            "ps",
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Image}}\t{{.CurrentState}}",
+            self.service(service),
         ).splitlines()
         return [line.split("\t")[0] for line in lines if line.split("\t")[1].startswith("Running")]
 
     def containers(self, service: str, *, all_states: bool = False) -> list[str]:
         """Containers of `service`'s tasks on this node: running ones, or every one kept."""
         label = f"label=com.docker.swarm.service.name={self.service(service)}"
-        return docker("ps", *(["--all"] if all_states else []), "--quiet", "--filter", label).split()
+        return docker(
+            "ps", *(["--all"] if all_states else []), "--quiet", "--filter", label
+        ).split()
 
     def container(self, service: str) -> str:
         running = self.containers(service)

@@ -91,15 +91,15 @@ note_services() {
 # and one short of running again every PROGRESS_EVERY seconds while it lasts. When Swarm rolls a service back (a
 # new task failed), FAILURE says why and the status is 1; so it is after DEPLOY_TIMEOUT.
 wait_until_converged() {
-  local service tasks id image wanted_state state error update started message running wanted
+  local service tasks id image state error update started message running wanted
   local deadline=$((SECONDS + DEPLOY_TIMEOUT))
-  local -A shown=() shown_at=() done=()
+  local -A shown=() shown_at=() converged=()
   while ((SECONDS < deadline)); do
     local pending=0
     for service; do
-      [[ -z ${done[$service]:-} ]] || continue
+      [[ -z ${converged[$service]:-} ]] || continue
       tasks=$(tasks_of "$service")
-      while IFS=$'\t' read -r id image wanted_state state error; do
+      while IFS=$'\t' read -r id image _ state error; do
         [[ -n $id && " ${TASKS_BEFORE[$service]:-} " != *" $id "* ]] || continue
         if [[ $state != "${shown[$id]:-}" ]]; then
           show_progress "$service" "$id" "$state${error:+ ($error)}"
@@ -124,7 +124,7 @@ wait_until_converged() {
       wanted=$(desired_replicas "$service")
       if [[ $update == completed || -z $update ]] && ((running == wanted)) &&
         [[ -z $(awk -F'\t' '$3 == "running" && $4 != "running"' <<<"$tasks") ]]; then
-        done[$service]=yes
+        converged[$service]=yes
       else
         pending=$((pending + 1))
       fi
@@ -138,8 +138,8 @@ wait_until_converged() {
 
 # The newest failed task of SERVICE and why it failed, for FAILURE.
 failed_task() {
-  local id image wanted_state state error
-  while IFS=$'\t' read -r id image wanted_state state error; do
+  local id image state error
+  while IFS=$'\t' read -r id image _ state error; do
     if [[ $state == failed || $state == rejected || -n $error ]]; then
       echo "its new task ${id:0:12} ($image) $state${error:+: $error}"
       return 0
@@ -151,7 +151,7 @@ failed_task() {
 # run_once SERVICE TAG: the stack's one-off SERVICE (db-roles, migrate) runs one task with
 # TAG's image and waits for it to end; its output is shown when it fails.
 run_once() {
-  local service=$1 tag=$2 before id state wanted_state error image
+  local service=$1 tag=$2 before id state error image
   before=$(tasks_of "$service" | cut -f1)
   image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_$service")
   [[ $service != migrate ]] || image="${image%:*}:$tag"
@@ -159,7 +159,7 @@ run_once() {
     "${STACK}_$service" >/dev/null
   local deadline=$((SECONDS + DEPLOY_TIMEOUT))
   while ((SECONDS < deadline)); do
-    while IFS=$'\t' read -r id image wanted_state state error; do
+    while IFS=$'\t' read -r id image _ state error; do
       grep -qxF -- "$id" <<<"$before" && continue
       case $state in
         complete)
@@ -205,11 +205,18 @@ deploy_release() {
   shift
   note_services
   WAIT_STARTED=$SECONDS
-  if ! (export API_TAG="$tag" "$@" && deploy_stack); then
+  local setting
+  if ! (
+    export API_TAG="$tag"
+    for setting; do export "${setting?}"; done
+    deploy_stack
+  ); then
     FAILURE="docker stack deploy refused the stack"
     return 1
   fi
-  wait_until_converged $(stack_services)
+  local services
+  mapfile -t services < <(stack_services)
+  wait_until_converged "${services[@]}"
 }
 
 # Log the failure and exit; the running release (if any) is put back on every released
@@ -247,7 +254,7 @@ release() {
     ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
   done
   previous=$(current_release)
-  [[ -n $(stack_services | grep -x api) ]] || previous=
+  stack_services | grep -x api >/dev/null || previous=
 
   # The stack as it runs, with what changed besides the release (a rotated secret, a new
   # setting, a template update): on a new server, everything but the released services.
