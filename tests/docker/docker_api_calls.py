@@ -147,7 +147,8 @@ def reader_calls(reader: str, target: str, now: int) -> list[Call]:
 
 # An HAProxy httplog line (haproxy.cfg): ... <status> <bytes> ... "<METHOD> <target> HTTP/1.x"
 LOG_LINE = re.compile(r' (\d{3}) \+?\d+ .*"(\w+) (\S+) HTTP/1\.[01]"$')
-HEX_ID = re.compile(r"[0-9a-f]{64}")
+# A container's id (64 hex digits) or a swarm object's (25 base-36 characters), in a path.
+HEX_ID = re.compile(r"(?<=/)(?:[0-9a-f]{64}|[0-9a-z]{25})(?=/|$)")
 
 
 def calls_in_log(log: str) -> dict[str, set[str]]:

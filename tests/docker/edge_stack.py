@@ -1,8 +1,9 @@
-"""A generated project's server stack (compose.prod.yaml) on this machine's Docker engine.
+"""A generated project's server stack (compose.prod.yaml) on this machine's Docker engine, a
+one-node swarm, deployed by the project's own scripts/deploy.
 
 Only what a test cannot have is changed, and only through the knobs the project offers:
 images are the local stand-ins (tagged with the project's own default names), ports are
-published on 127.0.0.1, and Traefik's static file points its resolver at a local Pebble.
+this machine's choice, and Traefik's static file points its resolver at a local Pebble.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docker.acme_ca import AcmeCa
-from tests.docker.engine import Compose, build, docker, timed
+from tests.docker.engine import build, timed
 from tests.docker.standins import build_standin
+from tests.docker.swarm import Stack, ensure_swarm, images_of_stack_file
+from tests.paths import VENV_BIN
 
 API_TAG = "docker-layer-test"
 ENVIRONMENT = "production"
@@ -68,7 +71,9 @@ def project_images(project: Path) -> list[ProjectImage]:
 @dataclass(frozen=True)
 class EdgeStack:
     project: Path
-    compose: Compose
+    swarm: Stack
+    # The environment the project's scripts run in (STACK_FILES, ports, Traefik's file).
+    env: dict[str, str]
     api_host: str
     api_image: str
     http_port: int
@@ -133,63 +138,45 @@ def pebble_override(project: Path, acme_ca: AcmeCa) -> str:
     return "compose.pebble.yaml"
 
 
-# Where the project's scripts/server-compose writes the secret files compose mounts.
-SECRETS_DIR = f".deploy/{ENVIRONMENT}/secrets"
-
-
-def write_secret_files(project: Path, compose_files: list[str]) -> None:
-    """The secret files of the server stack, written as on a server: by the project's own
-    scripts/server-compose from env/ENVIRONMENT.env (here before a command that starts
-    nothing), so this test's compose commands find them in SECRETS_DIR."""
-    env = {**os.environ, "ENVIRONMENT": ENVIRONMENT, "COMPOSE_FILE": ":".join(compose_files)}
-    script = ["bash", "scripts/server-compose", ENVIRONMENT, "config", "--quiet"]
-    result = subprocess.run(script, cwd=project, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(script)}\n{result.stdout}{result.stderr}"
-
-
 def prepare(
     project: Path,
     acme_ca: AcmeCa,
     http_port: int,
     https_port: int,
-    compose_project: str | None = None,
+    stack_name: str | None = None,
 ) -> EdgeStack:
-    """Stand-in images, the API image, and a compose command set up for this machine.
+    """Stand-in images, the API image, and the environment scripts/deploy runs in here.
 
-    The compose project (containers, networks, volumes) is the one the project names itself
-    in its env file (`<slug>-<environment>`), unless `compose_project` says otherwise: Traefik
-    only routes to containers of the project's own compose projects (traefik.yml), which also
-    keeps stacks of differently named projects apart on this shared engine.
+    The stack is the one the project names itself in its env file (`<slug>-<environment>`),
+    unless `stack_name` says otherwise: Traefik only routes to services of the project's own
+    stacks (traefik.yml), which also keeps stacks of differently named projects apart on this
+    shared engine.
     """
-    env_file = f"env/{ENVIRONMENT}.env"
-    values = env_file_values(project / env_file)
-    if compose_project is None:
-        compose_project = values["COMPOSE_PROJECT_NAME"]
-    api_image = f"{values['API_IMAGE']}:{API_TAG}"
+    values = env_file_values(project / f"env/{ENVIRONMENT}.env")
+    name = stack_name or values["COMPOSE_PROJECT_NAME"]
     static_config = pebble_static_config(project, acme_ca)
-    files = ["compose.prod.yaml", pebble_override(project, acme_ca)]
-    write_secret_files(project, files)
-    compose = Compose(
-        project,
-        env_file,
-        files,
-        env={
-            "SECRETS_DIR": SECRETS_DIR,
-            "COMPOSE_PROJECT_NAME": compose_project,
-            "API_TAG": API_TAG,
-            "TRAEFIK_HTTP_PUBLISH": f"127.0.0.1:{http_port}",
-            "TRAEFIK_HTTPS_PUBLISH": f"127.0.0.1:{https_port}",
-            "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
-        },
-    )
-    build_standins(project, compose("config", "--images").split())
+    env = {
+        "ENVIRONMENT": ENVIRONMENT,
+        "COMPOSE_PROJECT_NAME": name,
+        "STACK_FILES": f"compose.prod.yaml:{pebble_override(project, acme_ca)}",
+        "API_REPLICAS": "1",
+        "WEB_REPLICAS": "1",
+        "TRAEFIK_HTTP_PORT": str(http_port),
+        "TRAEFIK_HTTPS_PORT": str(https_port),
+        "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
+        "DEPLOY_TIMEOUT": "180",
+        # sops and age-keygen for scripts/secrets, as bootstrap installed them.
+        "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+    }
+    build_standins(project, images_of_stack_file(project / "compose.prod.yaml"))
     build_release(project, API_TAG)
     web_image = values.get("WEB_IMAGE")
     return EdgeStack(
         project,
-        compose,
+        Stack(name),
+        env,
         values["API_HOST"],
-        api_image,
+        f"{values['API_IMAGE']}:{API_TAG}",
         http_port,
         https_port,
         web_host=values.get("WEB_HOST"),
@@ -197,26 +184,22 @@ def prepare(
     )
 
 
-def health_of(container: str) -> str:
-    state = json.loads(docker("inspect", "--format", "{{json .State}}", container))
-    return str(state.get("Health", {}).get("Status", state["Status"]))
-
-
-def wait_until_healthy(stack: EdgeStack, services: list[str], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    pending = list(services)
-    while pending and time.monotonic() < deadline:
-        pending = [s for s in pending if health_of(stack.compose.container_id(s)) != "healthy"]
-        time.sleep(1)
-    assert not pending, f"not healthy after {timeout:.0f} s: {pending}\n{stack.compose('logs')}"
-
-
 def start(stack: EdgeStack) -> None:
-    with timed(f"compose up of the server stack with {stack.api_image}"):
-        stack.compose("up", "--detach", "--no-build")
-        services = ["traefik", "api", "postgres", "redis"]
-        wait_until_healthy(stack, [*services, "web"] if stack.web_image else services)
+    """The project's first deploy of API_TAG: the role setup, migrations, every service
+    running and healthy (scripts/deploy waits for that)."""
+    ensure_swarm()
+    with timed(f"scripts/deploy of the server stack with {stack.api_image}"):
+        result = subprocess.run(
+            ["bash", "scripts/deploy", API_TAG],
+            cwd=stack.project,
+            env={**os.environ, **stack.env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert result.returncode == 0, f"scripts/deploy {API_TAG}\n{result.stdout}{result.stderr}"
 
 
 def stop(stack: EdgeStack) -> None:
-    stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
+    stack.swarm.remove()

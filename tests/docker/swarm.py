@@ -13,8 +13,9 @@ from pathlib import Path
 
 from tests.docker.engine import docker
 
-# `image: ${NAME_IMAGE:-default}` in a stack file: the default is what a server runs.
-IMAGE_DEFAULT = re.compile(r"^\s+image: \$\{\w+:-([^}]+)\}(?::\$\{\w+:-[^}]+\})?$", re.MULTILINE)
+# `image: ${NAME_IMAGE:-default}` in a stack file: the default is what a server runs. The
+# project's own images end in the release tag's variable instead (`:${API_TAG:-latest}`).
+THIRD_PARTY_IMAGE = re.compile(r"^\s+image: \$\{\w+:-([^}]+)\}$", re.MULTILINE)
 
 
 def ensure_swarm() -> None:
@@ -24,9 +25,8 @@ def ensure_swarm() -> None:
 
 
 def images_of_stack_file(path: Path) -> list[str]:
-    """The default image of every service of a stack file, other than the project's own
-    (whose defaults end in the release tag variable)."""
-    return sorted(set(IMAGE_DEFAULT.findall(path.read_text())) - {""})
+    """The default image of every service of a stack file but the project's own."""
+    return sorted(set(THIRD_PARTY_IMAGE.findall(path.read_text())))
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,14 @@ class Stack:
         running = self.containers(service)
         assert running, f"no running container of {self.service(service)}"
         return running[0]
+
+    def desired_replicas(self, service: str) -> int:
+        return int(
+            docker(
+                "service", "inspect", "--format", "{{.Spec.Mode.Replicated.Replicas}}",
+                self.service(service),
+            )
+        )  # fmt: skip
 
     def logs(self, service: str) -> str:
         return docker("service", "logs", "--raw", self.service(service))

@@ -64,8 +64,8 @@ def test_api_is_ready_so_migrations_postgres_and_redis_work(
 ) -> None:
     response = https_get(stack, "/api/v1/health/ready", acme_ca.issuing_roots_pem())
     assert response.status_code == 200, response.text
-    migrate = stack.compose.container_id("migrate")
-    assert docker("inspect", "--format", "{{.State.ExitCode}}", migrate).strip() == "0"
+    # scripts/deploy ran the migrations once, as a one-off task, and scaled it back to none.
+    assert stack.swarm.desired_replicas("migrate") == 0
 
 
 def test_api_connects_as_its_own_database_role(
@@ -75,11 +75,9 @@ def test_api_connects_as_its_own_database_role(
     are its role's, not the superuser's."""
     response = https_get(stack, "/api/v1/health/ready", acme_ca.issuing_roots_pem())
     assert response.status_code == 200, response.text
-    roles = stack.compose.container_id("db-roles")
-    assert docker("inspect", "--format", "{{.State.ExitCode}}", roles).strip() == "0"
     values = env_file_values(stack.project / "env" / f"{ENVIRONMENT}.env")
-    sessions = stack.compose(
-        "exec", "-T", "postgres", "psql", "--no-psqlrc", "--tuples-only", "--no-align",
+    sessions = docker(
+        "exec", stack.swarm.container("postgres"), "psql", "--no-psqlrc", "--tuples-only", "--no-align",
         f"--username={values['POSTGRES_USER']}", f"--dbname={values['POSTGRES_DB']}",
         "--command=SELECT DISTINCT usename FROM pg_stat_activity"
         " WHERE datname = current_database() AND backend_type = 'client backend'"
@@ -101,7 +99,7 @@ def loopback_listener(port: int) -> str:
 def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) -> None:
     proxies = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     for service, port in (("postgres", 5432), ("redis", 6379)):
-        container = stack.compose.container_id(service)
+        container = stack.swarm.container(service)
         published = docker("port", container).strip()
         assert published == "", f"{service} publishes {published}"
         # The engine publishes a port through docker-proxy: none forwards to this container.
@@ -125,19 +123,24 @@ def test_database_and_redis_are_not_reachable_from_the_host(stack: EdgeStack) ->
                 assert listener not in {"", "docker-proxy"}, f"{service} answers on {port}"
 
 
-def test_only_traefik_publishes_ports_and_only_on_loopback_here(stack: EdgeStack) -> None:
-    for service in ("api", "web", "migrate", "postgres", "redis", "traefik-docker-api"):
-        assert docker("port", stack.compose.container_id(service)).strip() == "", service
-    published = docker("port", stack.compose.container_id("traefik")).split()
-    assert {line for line in published if ":" in line} == {
-        f"127.0.0.1:{stack.http_port}",
-        f"127.0.0.1:{stack.https_port}",
-    }
+def test_only_traefik_publishes_ports(stack: EdgeStack) -> None:
+    """On the node itself (mode: host), the two ports only: Swarm publishes no address of
+    the routing mesh for any service."""
+    for service in ("api", "web", "postgres", "redis", "traefik-docker-api"):
+        assert docker("port", stack.swarm.container(service)).strip() == "", service
+        endpoint = docker(
+            "service", "inspect", "--format", "{{json .Endpoint.Ports}}",
+            stack.swarm.service(service),
+        ).strip()  # fmt: skip
+        assert endpoint in {"null", "[]"}, f"{service} publishes {endpoint}"
+    published = docker("port", stack.swarm.container("traefik")).split()
+    ports = {line.rsplit(":", 1)[1] for line in published if ":" in line}
+    assert ports == {str(stack.http_port), str(stack.https_port)}, published
 
 
 def process_uids(stack: EdgeStack, service: str) -> set[str]:
     """Real, effective, saved and file-system uids of the service's main process."""
-    pid = docker("inspect", "--format", "{{.State.Pid}}", stack.compose.container_id(service))
+    pid = docker("inspect", "--format", "{{.State.Pid}}", stack.swarm.container(service))
     with open(f"/proc/{pid.strip()}/status") as status:
         return set(next(line for line in status if line.startswith("Uid:")).split()[1:])
 
@@ -155,7 +158,7 @@ def test_web_process_runs_as_a_non_root_user(stack: EdgeStack) -> None:
 
 
 def test_traefik_logged_no_error(stack: EdgeStack, issued_certificate: object) -> None:
-    logs = container_logs(stack.compose.container_id("traefik"))
+    logs = stack.swarm.logs("traefik")
     errors = []
     for line in logs.splitlines():
         try:
@@ -172,21 +175,21 @@ def test_traefik_needed_no_call_its_docker_api_proxy_refuses(
 ) -> None:
     """Routing the stack (a certificate issued for the API's host shows Traefik found it) took
     only calls infra/docker-api/traefik.allow names: the proxy's log has no refusal."""
-    log = docker("logs", stack.compose.container_id("traefik-docker-api"))
+    log = stack.swarm.logs("traefik-docker-api")
     calls = calls_in_log(log)
     for call, statuses in sorted(calls.items()):
         record(f"docker: Traefik in the stack called {call}: {', '.join(sorted(statuses))}")
-    assert "GET /v1.41/events" in calls, log[-3000:]
-    # The proxy refuses with 403. The engine answers 404 when a container Traefik listed is
-    # gone before Traefik inspects it (other containers on this engine come and go: the
-    # fresh-machine runs' --rm containers), which is not a refusal.
-    allowed = {call: {"200", "404"} if call.endswith("/{id}/json") else {"200"} for call in calls}
-    assert all(statuses <= allowed[call] for call, statuses in calls.items()), calls
+    # Its Swarm provider's refresh: the services, their tasks, and the tasks' nodes.
+    assert {"GET /v1.41/services", "GET /v1.41/tasks", "GET /v1.41/nodes/{id}"} <= set(calls), (
+        log[-3000:]
+    )
+    # The proxy refuses with 403: no call got anything but 200.
+    assert all(statuses == {"200"} for statuses in calls.values()), calls
 
 
 def test_api_container_cannot_reach_the_docker_api(stack: EdgeStack, api_stack: ApiStack) -> None:
     """Only Traefik shares a network with its Docker API proxy: a compromised API cannot use it."""
-    api = stack.compose.container_id("api")
+    api = stack.swarm.container("api")
     probe = api_stack.connect_probe("http://traefik-docker-api:2375/_ping")
     assert docker("exec", api, *probe).strip() == "unreachable"
     # The probe can tell: Traefik's ping (entry point `traefik`, :8080), on the shared edge
@@ -249,7 +252,7 @@ def tcp_probe(host: str, port: int) -> list[str]:
 
 
 def test_web_container_reaches_the_api_but_not_the_data_stores(stack: EdgeStack) -> None:
-    web = stack.compose.container_id("web")
+    web = stack.swarm.container("web")
     for service, port in (("postgres", 5432), ("redis", 6379), ("traefik-docker-api", 2375)):
         assert docker("exec", web, *tcp_probe(service, port)).strip() == "unreachable", service
     # The probe can tell: the API, on the shared edge network, accepts the connection.

@@ -6,6 +6,7 @@ from tests.docker.edge_stack import API_IMAGE, WEB_IMAGE, EdgeStack
 from tests.docker.engine import image_config, record_image_size
 from tests.docker.stacks import WEB_COMMAND, WEB_USER, ApiStack
 from tests.docker.standins import BASE_IMAGE
+from tests.docker.swarm import images_of_stack_file
 
 # Images both stacks share are printed once per run.
 PRINTED: set[str] = set()
@@ -19,7 +20,7 @@ def test_print_image_sizes(stack: EdgeStack) -> None:
         if image not in PRINTED:
             record_image_size(image, base=base)
             PRINTED.add(image)
-    others = stack.compose("config", "--images").split()
+    others = images_of_stack_file(stack.project / "compose.prod.yaml")
     for image in [*others, *own.values()]:
         if image not in own and image not in PRINTED:
             record_image_size(image, base=BASE_IMAGE)

@@ -8,6 +8,8 @@ combination, `terraform fmt` over infra/terraform/) are functions of a project.
 
 from __future__ import annotations
 
+import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +95,41 @@ def compose_config_problem(project: Path, stack: ComposeStack) -> str:
     for file in stack.files:
         args += ["--file", file]
     return run([*args, "config", "--quiet"], cwd=project, env=compose_env())
+
+
+# Nothing listens here: `docker stack deploy` reads and checks the stack files first, with the
+# loader of the Docker CLI that servers run, and fails only when it calls the engine.
+UNREACHABLE_ENGINE = "tcp://127.0.0.1:1"
+ENGINE_CALLED = "Cannot connect to the Docker daemon"
+SET_BY_SCRIPTS_DEPLOY = re.compile(r"\$\{(\w+):\?set_by_scripts_deploy\}")
+
+
+def stack_deploy_problem(project: Path, stack: ComposeStack) -> str:
+    """What `docker stack deploy` finds wrong with a server stack's files, empty when they
+    load: an error, or an option it would ignore (listed as "Ignoring unsupported options").
+    With the environment scripts/deploy gives it: the env file's values, and a value for each
+    variable the files expect from scripts/deploy (secret versions, local image tags)."""
+    values = dict(
+        line.split("=", 1)
+        for line in (project / stack.env_file).read_text().splitlines()
+        if re.match(r"^[A-Za-z_]\w*=", line)
+    )
+    versions = {
+        name: "lint"
+        for file in stack.files
+        for name in SET_BY_SCRIPTS_DEPLOY.findall((project / file).read_text())
+    }
+    env = {**compose_env(), **values, **versions, "DOCKER_HOST": UNREACHABLE_ENGINE}
+    args = ["docker", "stack", "deploy", "--resolve-image", "never"]
+    for file in stack.files:
+        args += ["--compose-file", file]
+    result = subprocess.run(
+        [*args, "lint-check"], cwd=project, env=env, capture_output=True, text=True, timeout=60
+    )
+    output = result.stdout + result.stderr
+    if ENGINE_CALLED not in output or "Ignoring unsupported options" in output:
+        return output.strip()
+    return ""
 
 
 def file_linter_problems(project: Path, files: list[Path], linter: FileLinter) -> list[str]:

@@ -253,6 +253,7 @@ release() {
   for service in "${RELEASED_SERVICES[@]}"; do
     ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
   done
+  build_local_images
   previous=$(current_release)
   stack_services | grep -x api >/dev/null || previous=
 

@@ -52,9 +52,26 @@ export_secret_versions() {
 # caller wins (tests add an override file), colon-separated like COMPOSE_FILE.
 stack_file_arguments() {
   local file files
-  IFS=: read -ra files <<<"${STACK_FILES:-compose.prod.yaml}"
+  IFS=: read -ra files <<<"${STACK_FILES:-$STACK_FILES_DEFAULT}"
   for file in "${files[@]}"; do
     printf -- '--compose-file\0%s\0' "$file"
+  done
+}
+
+# Build LOCAL_IMAGES (lib/server.sh) from this checkout and export <NAME>_LOCAL_TAG, the image
+# id each got: the stack file names that tag, so Swarm updates a service only when its image
+# changed. Build arguments (POSTGRES_IMAGE, RESTIC_IMAGE) come from the env file when it sets
+# them, else from the Dockerfiles' defaults.
+build_local_images() {
+  local entry name dockerfile context id
+  for entry in "${LOCAL_IMAGES[@]}"; do
+    read -r name dockerfile context <<<"$entry"
+    echo "building $LOCAL_IMAGE_PREFIX-$name from $dockerfile"
+    id=$(docker build --quiet --build-arg POSTGRES_IMAGE --build-arg RESTIC_IMAGE \
+      --file "$dockerfile" "$context") || die "the $name image did not build (docker build --file $dockerfile $context)"
+    id=${id#sha256:}
+    docker tag "$id" "$LOCAL_IMAGE_PREFIX-$name:${id:0:12}"
+    export "$(tr '[:lower:]-' '[:upper:]_' <<<"$name")_LOCAL_TAG=${id:0:12}"
   done
 }
 
