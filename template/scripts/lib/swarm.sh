@@ -61,17 +61,25 @@ stack_file_arguments() {
 # Build LOCAL_IMAGES (lib/server.sh) from this checkout and export <NAME>_LOCAL_TAG, the image
 # id each got: the stack file names that tag, so Swarm updates a service only when its image
 # changed. Build arguments (POSTGRES_IMAGE, RESTIC_IMAGE) come from the env file when it sets
-# them, else from the Dockerfiles' defaults.
+# them, else from the Dockerfiles' defaults. A <NAME>_LOCAL_TAG the caller set names an image
+# built elsewhere (<prefix>-<name>:<tag> must be on this node): it is used as it is.
 build_local_images() {
-  local entry name dockerfile context id
+  local entry name dockerfile context id variable
   for entry in "${LOCAL_IMAGES[@]}"; do
     read -r name dockerfile context <<<"$entry"
+    variable="$(tr '[:lower:]-' '[:upper:]_' <<<"$name")_LOCAL_TAG"
+    if [[ -n ${!variable:-} ]]; then
+      docker image inspect "$LOCAL_IMAGE_PREFIX-$name:${!variable}" >/dev/null 2>&1 ||
+        die "$variable=${!variable}, but this node has no image $LOCAL_IMAGE_PREFIX-$name:${!variable}"
+      continue
+    fi
     echo "building $LOCAL_IMAGE_PREFIX-$name from $dockerfile"
-    id=$(docker build --quiet --build-arg POSTGRES_IMAGE --build-arg RESTIC_IMAGE \
+    # BuildKit: it reads a Dockerfile's own ignore file (infra/backup/Dockerfile.dockerignore).
+    id=$(DOCKER_BUILDKIT=1 docker build --quiet --build-arg POSTGRES_IMAGE --build-arg RESTIC_IMAGE \
       --file "$dockerfile" "$context") || die "the $name image did not build (docker build --file $dockerfile $context)"
     id=${id#sha256:}
     docker tag "$id" "$LOCAL_IMAGE_PREFIX-$name:${id:0:12}"
-    export "$(tr '[:lower:]-' '[:upper:]_' <<<"$name")_LOCAL_TAG=${id:0:12}"
+    export "$variable=${id:0:12}"
   done
 }
 
