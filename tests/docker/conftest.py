@@ -21,6 +21,7 @@ from tests.docker.acme_ca import AcmeCa, running_acme_ca
 from tests.docker.edge_stack import EdgeStack
 from tests.docker.engine import start_engine, timed
 from tests.docker.stacks import STACKS, ApiStack
+from tests.docker.swarm import ensure_swarm
 from tests.harness.ports import free_ports
 from tests.rendering import render
 from tests.report import record
@@ -30,6 +31,7 @@ from tests.report import record
 def docker_engine() -> None:
     with timed("start of the Docker engine"):
         start_engine()
+        ensure_swarm()
 
 
 @pytest.fixture(scope="session")

@@ -100,8 +100,9 @@ def refused_everywhere(target: str, victim: str) -> list[Call]:
     ]
 
 
-def reader_calls(reader: str, target: str, now: int) -> list[Call]:
-    """Each reader's allowlist, call by call, and its neighbours that stay refused."""
+def reader_calls(reader: str, target: str, now: int, node: str) -> list[Call]:
+    """Each reader's allowlist, call by call, and its neighbours that stay refused; `node` is
+    this engine's swarm node id."""
     ping = [Call("ping, HEAD", "HEAD /_ping", True), Call("ping, GET", "GET /_ping", True)]
     inspect = Call("container inspect", f"GET {API}/containers/{target}/json", True)
     query = f"all=1&x=/../{target}/archive"
@@ -110,15 +111,23 @@ def reader_calls(reader: str, target: str, now: int) -> list[Call]:
     )
     events = f"GET {API}/events?since={now - 60}&until={now}"
     logs = f"GET {API}/containers/{target}/logs?stdout=1&stderr=1&timestamps=1&since=0"
+    running = '{"desired-state":{"running":true}}'
     if reader == "traefik":
         return [
             *ping,
             Call("version", f"GET {API}/version", True),
-            listing,
-            inspect,
-            Call("events", events, True),
+            Call("services", f"GET {API}/services?status=true", True),
+            Call("tasks (query cannot redirect)", f"GET {API}/tasks?filters={running}", True),
+            Call("networks", f"GET {API}/networks", True),
+            Call("node inspect", f"GET {API}/nodes/{node}", True),
+            Call("node list", f"GET {API}/nodes", False),
+            Call("swarm (its join tokens)", f"GET {API}/swarm", False),
+            Call("secrets", f"GET {API}/secrets", False),
+            Call("service logs", f"GET {API}/services/{target}/logs?stdout=1", False),
+            Call("container list", f"GET {API}/containers/json", False),
+            Call("container inspect", f"GET {API}/containers/{target}/json", False),
+            Call("events", events, False),
             Call("logs", logs, False),
-            Call("networks", f"GET {API}/networks", False),
             Call("info", f"GET {API}/info", False),
         ]
     if reader == "alloy":

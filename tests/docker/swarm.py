@@ -18,6 +18,21 @@ from tests.docker.engine import docker
 THIRD_PARTY_IMAGE = re.compile(r"^\s+image: \$\{\w+:-([^}]+)\}$", re.MULTILINE)
 
 
+# `${NAME:?set_by_scripts_deploy}`: a value scripts/deploy gives the stack files (secret
+# versions, the tags of images built on the node).
+SET_BY_SCRIPTS_DEPLOY = re.compile(r"\$\{(\w+):\?set_by_scripts_deploy\}")
+
+
+def placeholders_of_scripts_deploy(project: Path, files: list[str]) -> dict[str, str]:
+    """A value for every variable the stack files expect from scripts/deploy, for commands
+    that read the files without deploying (compose config, a loader check)."""
+    return {
+        name: "placeholder"
+        for file in files
+        for name in SET_BY_SCRIPTS_DEPLOY.findall((project / file).read_text())
+    }
+
+
 def ensure_swarm() -> None:
     """This engine is a swarm manager (a swarm of one node, on the loopback address)."""
     if docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip() != "active":

@@ -10,7 +10,7 @@ import subprocess
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.docker_api_calls import calls_in_log
 from tests.docker.edge_stack import ENVIRONMENT, EdgeStack, env_file_values
-from tests.docker.engine import container_logs, docker
+from tests.docker.engine import docker
 from tests.docker.http_client import http_get, https_get
 from tests.docker.stacks import WEB_USER, ApiStack
 from tests.report import record
@@ -76,8 +76,9 @@ def test_api_connects_as_its_own_database_role(
     response = https_get(stack, "/api/v1/health/ready", acme_ca.issuing_roots_pem())
     assert response.status_code == 200, response.text
     values = env_file_values(stack.project / "env" / f"{ENVIRONMENT}.env")
+    postgres = stack.swarm.container("postgres")
     sessions = docker(
-        "exec", stack.swarm.container("postgres"), "psql", "--no-psqlrc", "--tuples-only", "--no-align",
+        "exec", postgres, "psql", "--no-psqlrc", "--tuples-only", "--no-align",
         f"--username={values['POSTGRES_USER']}", f"--dbname={values['POSTGRES_DB']}",
         "--command=SELECT DISTINCT usename FROM pg_stat_activity"
         " WHERE datname = current_database() AND backend_type = 'client backend'"
@@ -180,9 +181,9 @@ def test_traefik_needed_no_call_its_docker_api_proxy_refuses(
     for call, statuses in sorted(calls.items()):
         record(f"docker: Traefik in the stack called {call}: {', '.join(sorted(statuses))}")
     # Its Swarm provider's refresh: the services, their tasks, and the tasks' nodes.
-    assert {"GET /v1.41/services", "GET /v1.41/tasks", "GET /v1.41/nodes/{id}"} <= set(calls), (
-        log[-3000:]
-    )
+    assert {"GET /v1.41/services", "GET /v1.41/tasks", "GET /v1.41/nodes/{id}"} <= set(calls), log[
+        -3000:
+    ]
     # The proxy refuses with 403: no call got anything but 200.
     assert all(statuses == {"200"} for statuses in calls.values()), calls
 

@@ -34,6 +34,7 @@ from tests.docker.docker_api_calls import (
 )
 from tests.docker.engine import Compose, container_logs, docker, timed
 from tests.docker.standins import base_image, build_standin
+from tests.docker.swarm import ensure_swarm, placeholders_of_scripts_deploy
 from tests.rendering import render
 from tests.report import record
 
@@ -48,6 +49,12 @@ class Proxies:
     compose: Compose  # the readers' images replaced by the plain probe image
     target: str  # id of a running container the calls aim at
     images: dict[str, str]  # service -> image, as the rendered files name them
+
+
+def node_id() -> str:
+    """This engine's node in its swarm (Traefik's Swarm provider inspects the tasks' nodes)."""
+    ensure_swarm()
+    return docker("info", "--format", "{{.Swarm.NodeID}}").strip()
 
 
 def proxy(reader: str) -> str:
@@ -68,13 +75,13 @@ def proxies(
     probe_image = base_image()
     env = {
         "COMPOSE_PROJECT_NAME": name,
-        # A subnet of its own: another stack on this engine may hold the default one.
-        "EDGE_IPV6_SUBNET": f"fd{secrets.token_hex(1)}:{secrets.token_hex(2)}:1::/64",
         **{variable: probe_image for variable in IMAGE_VARIABLES.values()},
-        # The compose files name the secret files' folder; the proxies mount none of them.
+        # The stack files name the secret files' folder and their versions; the proxies
+        # mount none of them.
         "SECRETS_DIR": str(project / ".deploy" / "secrets"),
     }
     files = ["compose.prod.yaml", "compose.monitoring.yaml"]
+    env |= placeholders_of_scripts_deploy(project, files)
     compose = Compose(project, "env/production.env", files, env)
     plain = Compose(
         project, "env/production.env", files, {**env, **dict.fromkeys(IMAGE_VARIABLES.values(), "")}
@@ -108,7 +115,7 @@ def test_each_reader_reaches_its_own_proxy_and_only_its_allowed_calls(
     calls = [
         (proxy(reader), call)
         for call in [
-            *reader_calls(reader, target, int(time.time())),
+            *reader_calls(reader, target, int(time.time()), node_id()),
             *refused_everywhere(target, target),
         ]
     ]

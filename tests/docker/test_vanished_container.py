@@ -78,7 +78,7 @@ def vanished_address() -> Iterator[str]:
 
 def api_labels(project: Path) -> dict[str, str]:
     compose = yaml.safe_load((project / "compose.prod.yaml").read_text())
-    labels: dict[str, str] = compose["services"]["api"]["labels"]
+    labels: dict[str, str] = compose["services"]["api"]["deploy"]["labels"]
     return {key: re.sub(r"\$\{API_HOST[^}]*\}", API_HOST, value) for key, value in labels.items()}
 
 

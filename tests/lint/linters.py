@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.docker.swarm import placeholders_of_scripts_deploy
 from tests.lint.collect import (
     is_compose_file,
     is_dependabot_config,
@@ -101,7 +102,6 @@ def compose_config_problem(project: Path, stack: ComposeStack) -> str:
 # loader of the Docker CLI that servers run, and fails only when it calls the engine.
 UNREACHABLE_ENGINE = "tcp://127.0.0.1:1"
 ENGINE_CALLED = "Cannot connect to the Docker daemon"
-SET_BY_SCRIPTS_DEPLOY = re.compile(r"\$\{(\w+):\?set_by_scripts_deploy\}")
 
 
 def stack_deploy_problem(project: Path, stack: ComposeStack) -> str:
@@ -114,11 +114,7 @@ def stack_deploy_problem(project: Path, stack: ComposeStack) -> str:
         for line in (project / stack.env_file).read_text().splitlines()
         if re.match(r"^[A-Za-z_]\w*=", line)
     )
-    versions = {
-        name: "lint"
-        for file in stack.files
-        for name in SET_BY_SCRIPTS_DEPLOY.findall((project / file).read_text())
-    }
+    versions = placeholders_of_scripts_deploy(project, list(stack.files))
     env = {**compose_env(), **values, **versions, "DOCKER_HOST": UNREACHABLE_ENGINE}
     args = ["docker", "stack", "deploy", "--resolve-image", "never"]
     for file in stack.files:
