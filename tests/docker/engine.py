@@ -118,6 +118,7 @@ class Compose:
     ) -> None:
         self.project = project
         self.env = dict(env)
+        self.files = list(files)
         self.prefix = [tool("docker-compose"), "--env-file", env_file]
         for file in files:
             self.prefix += ["--file", file]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.docker.docker_api_calls import (
     Call,
@@ -49,6 +50,17 @@ class Proxies:
     compose: Compose  # the readers' images replaced by the plain probe image
     target: str  # id of a running container the calls aim at
     images: dict[str, str]  # service -> image, as the rendered files name them
+
+
+def attachable_networks(project: Path, files: list[str]) -> str:
+    """An override letting plain containers join the stack's overlay networks: compose runs
+    the proxies and the readers' probes here, as containers, not as Swarm tasks."""
+    networks: set[str] = set()
+    for file in files:
+        networks |= set(yaml.safe_load((project / file).read_text()).get("networks") or {})
+    override = {"networks": {name: {"attachable": True} for name in sorted(networks)}}
+    (project / "compose.attachable.yaml").write_text(json.dumps(override, indent=2))
+    return "compose.attachable.yaml"
 
 
 def node_id() -> str:
@@ -82,6 +94,7 @@ def proxies(
     }
     files = ["compose.prod.yaml", "compose.monitoring.yaml"]
     env |= placeholders_of_scripts_deploy(project, files)
+    files.append(attachable_networks(project, files))
     compose = Compose(project, "env/production.env", files, env)
     plain = Compose(
         project, "env/production.env", files, {**env, **dict.fromkeys(IMAGE_VARIABLES.values(), "")}
@@ -148,36 +161,50 @@ def test_each_reader_reaches_its_own_proxy_and_only_its_allowed_calls(
     assert state == "true", "a refused call stopped or removed the target container"
 
 
-def test_traefik_discovers_containers_through_its_proxy_and_needs_nothing_refused(
+def test_traefik_discovers_services_through_its_proxy_and_needs_nothing_refused(
     proxies: Proxies,
 ) -> None:
-    """A real Traefik, given only its proxy, routes a labelled container; the proxy's log
+    """A real Traefik, given only its proxy, routes a labelled Swarm service; the proxy's log
     lists each call it made, every one passed."""
+    ensure_swarm()
     since = docker("run", "--rm", base_image(), "date", "+%s").strip()
     image = proxies.images["traefik"]
     build_standin(image)
     network = f"{proxies.name}_{proxy('traefik')}"
+    routed = f"{proxies.name}-routed"
+    docker("network", "create", "--driver", "overlay", routed)
+    docker(
+        "service", "create", "--quiet", "--detach", "--name", routed, "--network", routed,
+        "--label", f"shipshape.check={proxies.name}", "--label", "traefik.enable=true",
+        "--label", f"traefik.http.routers.{proxies.name}.rule=Host(`{proxies.name}.test`)",
+        "--label", f"traefik.http.services.{proxies.name}.loadbalancer.server.port=80",
+        "--label", f"traefik.swarm.network={routed}",
+        base_image(), "sleep", "600",
+    )  # fmt: skip
     traefik = docker(
         "run", "--detach", "--name", f"{proxies.name}-traefik", "--network", network,
         "--entrypoint", "traefik", image,
-        f"--providers.docker.endpoint=tcp://{proxy('traefik')}:2375",
-        "--providers.docker.exposedByDefault=false",
-        f"--providers.docker.constraints=Label(`shipshape.check`,`{proxies.name}`)",
+        f"--providers.swarm.endpoint=tcp://{proxy('traefik')}:2375",
+        "--providers.swarm.exposedByDefault=false",
+        "--providers.swarm.refreshSeconds=2",
+        f"--providers.swarm.constraints=Label(`shipshape.check`,`{proxies.name}`)",
         "--log.level=DEBUG",
     ).strip()  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while f'"{proxies.name}":' not in container_logs(traefik) and time.monotonic() < deadline:
             time.sleep(0.5)
         logs = container_logs(traefik)
-        assert f'"{proxies.name}":' in logs, f"Traefik did not route the container:\n{logs[-3000:]}"
+        assert f'"{proxies.name}":' in logs, f"Traefik did not route the service:\n{logs[-3000:]}"
     finally:
         docker("rm", "--force", traefik)
+        docker("service", "rm", routed)
+        docker("network", "rm", routed)
     proxy_id = proxies.compose.container_id(proxy("traefik"))
     calls = calls_in_log(docker("logs", "--since", since, proxy_id))
     for call, statuses in sorted(calls.items()):
         record(f"docker api: Traefik called {call}: {', '.join(sorted(statuses))}")
-    assert {"GET /v1.41/containers/json", "GET /v1.41/events"} <= calls.keys(), calls
+    assert {"GET /v1.41/services", "GET /v1.41/tasks", "GET /v1.41/nodes/{id}"} <= calls.keys()
     refused_calls = {call for call, statuses in calls.items() if statuses != {"200"}}
     assert not refused_calls, f"Traefik needed calls its proxy refused: {refused_calls}"
 
@@ -196,7 +223,7 @@ def run_checks(
     compose = Compose(
         proxies.project,
         "env/production.env",
-        ["compose.prod.yaml", "compose.monitoring.yaml", *([override] if override else [])],
+        [*proxies.compose.files, *([override] if override else [])],
         {**proxies.compose.env, image: base_image()},
     )
     output = compose("run", "--rm", "--no-deps", "--entrypoint", "bash", service, "-c", script)

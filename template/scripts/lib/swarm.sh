@@ -62,11 +62,15 @@ stack_file_arguments() {
 # id each got: the stack file names that tag, so Swarm updates a service only when its image
 # changed. Build arguments (POSTGRES_IMAGE, RESTIC_IMAGE) come from the env file when it sets
 # them, else from the Dockerfiles' defaults. A <NAME>_LOCAL_TAG the caller set names an image
-# built elsewhere (<prefix>-<name>:<tag> must be on this node): it is used as it is.
+# built elsewhere (<prefix>-<name>:<tag> must be on this node): it is used as it is. An
+# image no stack file runs is not built.
 build_local_images() {
-  local entry name dockerfile context id variable
+  local entry name dockerfile context id variable files
+  IFS=: read -ra files <<<"${STACK_FILES:-$STACK_FILES_DEFAULT}"
   for entry in "${LOCAL_IMAGES[@]}"; do
     read -r name dockerfile context <<<"$entry"
+    # Only an image one of the stack files runs.
+    grep -qF -- "$LOCAL_IMAGE_PREFIX-$name:" "${files[@]}" || continue
     variable="$(tr '[:lower:]-' '[:upper:]_' <<<"$name")_LOCAL_TAG"
     if [[ -n ${!variable:-} ]]; then
       docker image inspect "$LOCAL_IMAGE_PREFIX-$name:${!variable}" >/dev/null 2>&1 ||
