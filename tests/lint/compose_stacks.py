@@ -11,12 +11,20 @@ from typing import Any
 
 import yaml
 
+from tests.docker.swarm import placeholders_of_scripts_deploy
 
-def compose_env() -> dict[str, str]:
-    """The environment `docker compose` runs in for a rendered project's server stack: with
-    SECRETS_DIR, which scripts/server-compose sets on a server (the secret files' folder;
-    the compose files refuse to interpolate without it, `config` needs no file in it)."""
-    return {**os.environ, "SECRETS_DIR": ".deploy/secrets"}
+
+def compose_env(project: Path | None = None) -> dict[str, str]:
+    """The environment `docker compose config` (and `docker stack deploy`'s loader) reads a
+    rendered project's server stack files in: SECRETS_DIR and, given the project, a
+    placeholder for each other value scripts/deploy sets (secret versions, local image tags);
+    the files refuse to interpolate without them, and `config` reads none of the files."""
+    placeholders = (
+        placeholders_of_scripts_deploy(project, [f.name for f in project.glob("compose*.yaml")])
+        if project
+        else {}
+    )
+    return {**os.environ, "SECRETS_DIR": ".deploy/secrets", **placeholders}
 
 
 def config_json(command: list[str], project: Path, env: dict[str, str]) -> dict[str, Any]:

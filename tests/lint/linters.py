@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.docker.swarm import placeholders_of_scripts_deploy
 from tests.lint.collect import (
     is_compose_file,
     is_dependabot_config,
@@ -114,8 +113,7 @@ def stack_deploy_problem(project: Path, stack: ComposeStack) -> str:
         for line in (project / stack.env_file).read_text().splitlines()
         if re.match(r"^[A-Za-z_]\w*=", line)
     )
-    versions = placeholders_of_scripts_deploy(project, list(stack.files))
-    env = {**compose_env(), **values, **versions, "DOCKER_HOST": UNREACHABLE_ENGINE}
+    env = {**compose_env(project), **values, "DOCKER_HOST": UNREACHABLE_ENGINE}
     args = ["docker", "stack", "deploy", "--resolve-image", "never"]
     for file in stack.files:
         args += ["--compose-file", file]

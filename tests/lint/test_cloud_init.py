@@ -186,6 +186,21 @@ def test_docker_hands_clients_on_as_themselves(servers: list[ServerUserData]) ->
     assert not problems, "\n".join(problems)
 
 
+def test_docker_runs_swarm_tasks_without_new_privileges(servers: list[ServerUserData]) -> None:
+    """Swarm services cannot ask for no-new-privileges (a stack file has no security_opt):
+    the daemon gives it to every container; and no live-restore, which swarm mode refuses.
+    The daemon option is the one scripts/services starts this machine's engine with, where
+    the docker and deploy layers' tasks run under it."""
+    problems = []
+    for server in servers:
+        daemon = json.loads(ud.written_file(server.rendered.data, "/etc/docker/daemon.json"))
+        if daemon.get("no-new-privileges") is not True:
+            problems.append(f"{server.label}: daemon.json lacks no-new-privileges: true")
+        if daemon.get("live-restore"):
+            problems.append(f"{server.label}: daemon.json sets live-restore, which swarm refuses")
+    assert not problems, "\n".join(problems)
+
+
 def test_docker_repository_is_verified_with_dockers_key(
     servers: list[ServerUserData], tmp_path: Path
 ) -> None:

@@ -57,6 +57,8 @@ def binds(spec: dict[str, Any]) -> list[tuple[str, str]]:
     """(source, target) of each host path a service mounts (short syntax)."""
     found = []
     for volume in spec.get("volumes", []):
+        if isinstance(volume, dict):  # long syntax: the stack files' tmpfs mounts
+            continue
         source, _, rest = str(volume).partition(":")
         if source.startswith("/"):
             found.append((source.rstrip("/") or "/", rest.split(":")[0]))
@@ -64,7 +66,11 @@ def binds(spec: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def hidden(spec: dict[str, Any], path: str) -> bool:
-    return any(str(entry).split(":")[0] == path for entry in spec.get("tmpfs", []))
+    """A tmpfs covers `path` (a volume of type tmpfs: Swarm ignores the `tmpfs:` key)."""
+    return any(
+        isinstance(volume, dict) and volume.get("type") == "tmpfs" and volume["target"] == path
+        for volume in spec.get("volumes", [])
+    )
 
 
 def mount_problems(name: str, spec: dict[str, Any]) -> list[str]:
@@ -106,7 +112,6 @@ def reader_problems(reader: str, compose: dict[str, Any]) -> list[str]:
     hardening = [
         ("read_only", spec.get("read_only") is True),
         ("cap_drop ALL", spec.get("cap_drop") == ["ALL"]),
-        ("no-new-privileges", "no-new-privileges:true" in spec.get("security_opt", [])),
         ("a memory limit", bool(spec.get("deploy", {}).get("resources", {}).get("limits"))),
         ("a pinned image", re.search(r":-haproxy:\d+\.\d+\.\d+\}$", spec.get("image", ""))),
     ]
@@ -171,7 +176,7 @@ def test_each_reader_has_its_own_proxy_and_only_proxies_reach_the_socket(
     [
         ("traefik", {"volumes": ["/var/run/docker.sock:/var/run/docker.sock:ro"]}, "socket"),
         ("cadvisor", {"volumes": ["/var/run:/var/run:ro"]}, "mounts /var/run"),
-        ("cadvisor", {"tmpfs": ["/rootfs/var/lib/docker:ro"]}, "/rootfs/run"),
+        ("cadvisor", {"volumes": ["/:/rootfs:ro", "/sys:/sys:ro"]}, "/rootfs/run"),
         ("cadvisor", {"volumes": ["/var/lib/docker:/var/lib/docker:ro"]}, "Docker's state"),
         ("alloy", {"networks": ["traefik-docker-api"]}, "not just alloy"),
         ("alloy-docker-api", {"networks": ["alloy-docker-api", "monitoring"]}, "not just"),

@@ -38,7 +38,7 @@ def merged_config(project: Path, environment: dict[str, str] | None = None) -> d
     args = [tool("docker-compose"), "--env-file", stack.env_file]
     for file in stack.files:
         args += ["--file", file]
-    return config_json(args, project, {**compose_env(), **(environment or {})})
+    return config_json(args, project, {**compose_env(project), **(environment or {})})
 
 
 _MERGED: dict[Path, dict[str, Any]] = {}

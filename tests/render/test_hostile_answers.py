@@ -169,7 +169,7 @@ def compose_value(project: Path, env_file: str, service: str, name: str) -> str:
     """What docker compose hands a service from an env file (`config` writes a $ as $$)."""
     files = ["--file", "compose.prod.yaml", "--file", "compose.monitoring.yaml"]
     args = [tool("docker-compose"), "--env-file", env_file, *files, "config", "--format", "json"]
-    result = run(args, project, env=compose_env())
+    result = run(args, project, env=compose_env(project))
     if result.returncode != 0:
         return f"(compose failed: {result.stderr.strip()})"
     value = json.loads(result.stdout)["services"][service]["environment"][name]
