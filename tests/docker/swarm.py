@@ -34,9 +34,13 @@ def placeholders_of_scripts_deploy(project: Path, files: list[str]) -> dict[str,
 
 
 def ensure_swarm() -> None:
-    """This engine is a swarm manager (a swarm of one node, on the loopback address)."""
+    """This engine is a swarm manager (a swarm of one node, on the loopback address), with
+    the overlay address pool a server's swarm has (provision-server's init_swarm)."""
     if docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip() != "active":
-        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+        docker(
+            "swarm", "init", "--advertise-addr", "127.0.0.1",
+            "--default-addr-pool", "172.16.0.0/16", "--default-addr-pool-mask-length", "24",
+        )  # fmt: skip
 
 
 def images_of_stack_file(path: Path) -> list[str]:

@@ -66,8 +66,9 @@ RULES: list[Rule] = [
     ("scripts/rollback", _always),
     # The deploy key's forced command: only reviewed commits reach scripts/deploy.
     ("scripts/deploy-gate", _always),
-    ("scripts/server-compose", _always),
+    ("scripts/stack", _always),
     ("scripts/lib/deploy.sh", _always),
+    ("scripts/lib/swarm.sh", _always),
     ("scripts/lib/server.sh", _always),
     ("docs/runbooks/deploy-and-rollback.md", _always),
     # Least-privilege database roles, set up before every migration (the db-roles service).

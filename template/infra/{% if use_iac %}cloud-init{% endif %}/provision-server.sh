@@ -56,6 +56,28 @@ join_docker_group() {
   systemctl enable --now docker.service
 }
 
+# The server's one-node Docker Swarm, which scripts/deploy deploys the stack to. Two choices
+# made before the swarm exists, as they cannot change after:
+# - docker_gwbridge, through which a task's published port (mode: host) is reached, with IPv6:
+#   without the userland proxy (daemon.json) an IPv6 client of an IPv4-only task is refused,
+#   and with it every IPv6 client would share the bridge's address.
+# - overlay networks from 172.16.0.0/16: outside 10.0.0.0/8 and 100.64.0.0/10, which Grafana's
+#   allowlist trusts as private networks (a task on the edge network must not look private).
+init_swarm() {
+  [[ $(docker info --format '{{.Swarm.LocalNodeState}}') == active ]] && return
+  log "making this server a one-node Docker Swarm"
+  docker network inspect docker_gwbridge >/dev/null 2>&1 ||
+    docker network create --ipv6 --subnet 172.31.255.0/24 --subnet fd5c:9a2e:64d1:1::/64 \
+      --opt com.docker.network.bridge.name=docker_gwbridge \
+      --opt com.docker.network.bridge.enable_icc=false \
+      --opt com.docker.network.bridge.enable_ip_masquerade=true \
+      docker_gwbridge >/dev/null
+  # The address other nodes will join on: the server's first address (a private network's,
+  # once Terraform gives it one, comes first).
+  docker swarm init --advertise-addr "$(hostname --all-ip-addresses | awk '{ print $1 }')" \
+    --default-addr-pool 172.16.0.0/16 --default-addr-pool-mask-length 24 >/dev/null
+}
+
 install_sops() {
   if [[ $(sops --version --disable-version-check 2>/dev/null || true) == "sops $SOPS_VERSION"* ]]; then
     return
@@ -112,6 +134,7 @@ main() {
   load_settings "$1"
   configure_firewall
   join_docker_group
+  init_swarm
   install_sops
   prepare_checkout
   harden_ssh

@@ -38,8 +38,8 @@ usage_error() {
 
 # check_options "ACCEPTED" ARG...: -h or --help anywhere prints the usage (exit 0); an
 # argument starting with - that is not among the space-separated ACCEPTED options is refused
-# (exit 2). Scripts call it first, with the arguments that are theirs (server-compose passes
-# the rest on to docker compose), and parse the accepted options themselves.
+# (exit 2). Scripts call it first, with the arguments that are theirs (scripts/stack passes
+# the rest on to docker), and parse the accepted options themselves.
 check_options() {
   local accepted=" $1 " argument
   shift
