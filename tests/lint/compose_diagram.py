@@ -53,7 +53,9 @@ def compose_services(project: Path) -> dict[str, Service]:
             networks = spec.get("networks") or []
             service.networks.update(networks if isinstance(networks, list) else networks.keys())
             for volume in spec.get("volumes") or []:
-                source = volume.split(":", 1)[0] if isinstance(volume, str) else volume["source"]
+                source = (
+                    volume.split(":", 1)[0] if isinstance(volume, str) else volume.get("source", "")
+                )
                 if not source.startswith(("/", ".", "$")):
                     service.volumes.add(source)
     return services

@@ -1,10 +1,11 @@
 """No secret in any server service's configuration, in every rendered combination: each one
-reaches its containers as a file (compose `secrets:`), written by scripts/server-compose.
+reaches its containers as a file (a Swarm secret), made from files scripts/deploy writes.
 
 The docker layer (tests/deploy) inspects the running compose.prod.yaml stack; the monitoring
 and backup services run third-party images that cannot be pulled here, so this checks what
-compose would create for every service, from the merged configuration
-(`scripts/server-compose ENV config`, with every compose file the server runs): no generated
+the stack would run for every service, from the merged configuration (`docker compose
+config` of every stack file the server runs, after the project's own write_secret_files
+wrote the secret files, as scripts/deploy does): no generated
 secret value in its environment, command, entrypoint, health check or labels; every
 /run/secrets/NAME it names is mounted; every secret file it mounts was written, and is not
 empty unless the value is optional.
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ import pytest
 import yaml
 
 from tests.conftest import RenderedProject
-from tests.lint.compose_stacks import config_json
+from tests.lint.compose_stacks import compose_env, config_json
+from tests.lint.tools import tool
 from tests.report import record
 
 # Empty until the operator fills them in (mail, webhooks, the bucket's keys).
@@ -62,14 +65,35 @@ def generated_secrets(project: Path, environment: str) -> dict[str, str]:
     return {name: values[name] for name in set(re.findall(r"__SECRET_([A-Z0-9_]+)__", example))}
 
 
+# The project's own functions, as scripts/deploy calls them: the secret files of ENVIRONMENT.
+WRITE_SECRET_FILES = """
+source scripts/lib/usage.sh
+source scripts/lib/secrets.sh
+source scripts/lib/server.sh
+resolve_environment
+write_secret_files
+printf '%s\\n%s\\n' "$SECRETS_DIR" "$STACK_FILES_DEFAULT"
+"""
+
+
 def server_config(project: Path, environment: str) -> dict[str, Any]:
-    """The merged server stack as compose would run it, after the project's own
-    scripts/server-compose wrote the secret files."""
-    return config_json(
-        ["bash", "scripts/server-compose", environment],
-        project,
-        {**os.environ, "ENVIRONMENT": environment},
+    """The merged server stack as the swarm would run it, after the project's own
+    write_secret_files (scripts/lib/server.sh) wrote the secret files."""
+    written = subprocess.run(
+        ["bash", "-c", WRITE_SECRET_FILES],
+        cwd=project,
+        env={**os.environ, "ENVIRONMENT": environment},
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert written.returncode == 0, written.stderr
+    secrets_dir, stack_files = written.stdout.split()
+    args = [tool("docker-compose"), "--env-file", f"env/{environment}.env"]
+    for file in stack_files.split(":"):
+        args += ["--file", file]
+    env = {**compose_env(project), "SECRETS_DIR": str(project / secrets_dir)}
+    return config_json(args, project, env)
 
 
 def secret_problems(config: dict[str, Any], secrets: dict[str, str]) -> list[str]:
@@ -80,7 +104,14 @@ def secret_problems(config: dict[str, Any], secrets: dict[str, str]) -> list[str
         shown = json.dumps(
             {
                 key: service.get(key)
-                for key in ("environment", "command", "entrypoint", "healthcheck", "labels")
+                for key in (
+                    "environment",
+                    "command",
+                    "entrypoint",
+                    "healthcheck",
+                    "labels",
+                    "deploy",
+                )
             }
         )
         problems += [
@@ -99,7 +130,7 @@ def secret_problems(config: dict[str, Any], secrets: dict[str, str]) -> list[str
             path = Path(declared.get(source, {}).get("file", ""))
             if not path.is_file():
                 problems.append(f"{name}: secret {source}: no file {path}")
-            elif source not in OPTIONAL_SECRETS and not path.read_text():
+            elif source not in OPTIONAL_SECRETS and not path.read_text().strip():
                 problems.append(f"{name}: secret {source}: {path} is empty")
     return problems
 

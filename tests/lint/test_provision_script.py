@@ -56,3 +56,21 @@ def test_install_sops_refuses_a_download_with_another_checksum(script: str) -> N
     assert result.returncode != 0
     assert "does not match its sha256" in result.stderr
     assert "installed anyway" not in result.stdout
+
+
+def test_the_swarm_gets_an_ipv6_gateway_bridge_before_it_exists(
+    rendered_matrix: list[RenderedProject],
+) -> None:
+    """docker_gwbridge cannot change once the swarm exists: provision-server makes it with IPv6
+    first (IPv6 clients reach Traefik's host-mode ports through it) and keeps the overlay
+    networks out of the ranges Grafana's allowlist trusts. Checked as text only: this
+    machine's engine is a swarm already, where init_swarm does nothing."""
+    project = next(project for project in rendered_matrix if project.answers["use_iac"])
+    text = (project.path / SCRIPT).read_text()
+    body = text[text.index("init_swarm() {") : text.index("\n}\n", text.index("init_swarm() {"))]
+    create, init = body.index("docker network create --ipv6"), body.index("docker swarm init")
+    assert create < init, body
+    assert "com.docker.network.bridge.name=docker_gwbridge" in body, body
+    assert "--default-addr-pool 172.16.0.0/16" in body, body
+    main = text[text.index("main() {") :]
+    assert main.index("join_docker_group") < main.index("init_swarm"), main

@@ -108,14 +108,16 @@ def test_clients_share_a_network_with_their_servers(merged: dict[str, Any], clie
         assert networks_of(merged, client) & networks_of(merged, server), f"{client} -> {address}"
 
 
-def test_only_grafana_is_routed_and_only_on_loopback_ports(
+def test_only_grafana_is_routed_and_nothing_published(
     monitored_project: Path, merged: dict[str, Any]
 ) -> None:
+    """Swarm publishes a port on every address of the node: no monitoring service publishes
+    one (`scripts/stack ENV tunnel` reaches them from the server)."""
     for name in monitoring_services(monitored_project):
         service = merged["services"][name]
-        for port in service.get("ports", []):
-            assert port.get("host_ip") == "127.0.0.1", f"{name} publishes {port}"
-        routed = service.get("labels", {}).get("traefik.enable") == "true"
+        assert not service.get("ports"), f"{name} publishes {service['ports']}"
+        labels = service.get("deploy", {}).get("labels", {})
+        routed = labels.get("traefik.enable") == "true"
         assert routed == (name == "grafana"), f"{name}: traefik.enable={routed}"
 
 
@@ -129,10 +131,10 @@ def test_grafana_router_serves_its_host_over_tls(
         .splitlines()
         if "=" in line and not line.startswith("#")
     )
-    labels = merged["services"]["grafana"]["labels"]
+    labels = merged["services"]["grafana"]["deploy"]["labels"]
     assert labels["traefik.http.routers.grafana.rule"] == f"Host(`{env['GRAFANA_HOST']}`)"
     assert labels["traefik.http.routers.grafana.entrypoints"] == "websecure"
-    network = labels["traefik.docker.network"].removeprefix(f"{merged['name']}_")
+    network = labels["traefik.swarm.network"].removeprefix(f"{env['COMPOSE_PROJECT_NAME']}_")
     assert network in networks_of(merged, "grafana") & networks_of(merged, "traefik")
 
 

@@ -4,7 +4,7 @@ local stand-in for Grafana; the requests come from 127.0.0.1.
 
 The default lets only private networks and Tailscale in, so a client on any other address
 (127.0.0.1 here, a public address on the server) gets Traefik's 403 and never Grafana's login
-page. What is not run here: Traefik's Docker provider reading these labels (the docker layer
+page. What is not run here: Traefik's Swarm provider reading these labels (the docker layer
 runs it for the API's) and Grafana itself.
 """
 
@@ -85,9 +85,10 @@ def test_grafana_is_routed_only_to_allowed_client_networks(
     allowed: str,
     expected: int,
 ) -> None:
-    labels = merged_config(project, {"GRAFANA_ALLOWED_CIDRS": allowed})["services"]["grafana"][
-        "labels"
+    grafana_service = merged_config(project, {"GRAFANA_ALLOWED_CIDRS": allowed})["services"][
+        "grafana"
     ]
+    labels = grafana_service["deploy"]["labels"]
     host = re.fullmatch(r"Host\(`([^`]+)`\)", labels["traefik.http.routers.grafana.rule"])
     assert host, labels
     traefik = serve_labels(labels, grafana, tmp_path)

@@ -105,6 +105,9 @@ def test_role_setup_gets_the_roles_the_project_has(rendered_matrix: list[Rendere
             password = user.replace("_USER", "_PASSWORD")
             assert password.lower() in mounted, f"{project.id}: {password.lower()}"
             assert f"{password}=$$(cat /run/secrets/{password.lower()})" in command, project.id
-        depends = compose["services"]["migrate"]["depends_on"]
-        assert depends["db-roles"]["condition"] == "service_completed_successfully"
+        # Both are one-off services scripts/deploy runs in order (db-roles, then migrate).
+        for one_off in ("db-roles", "migrate"):
+            deploy = compose["services"][one_off]["deploy"]
+            assert deploy["replicas"] == 0, f"{project.id}: {one_off}"
+            assert deploy["restart_policy"]["condition"] == "none", f"{project.id}: {one_off}"
         assert (project.path / "infra" / "postgres" / "roles.sql").is_file()

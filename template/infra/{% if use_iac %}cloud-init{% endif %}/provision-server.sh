@@ -64,7 +64,8 @@ join_docker_group() {
 # - overlay networks from 172.16.0.0/16: outside 10.0.0.0/8 and 100.64.0.0/10, which Grafana's
 #   allowlist trusts as private networks (a task on the edge network must not look private).
 init_swarm() {
-  [[ $(docker info --format '{{.Swarm.LocalNodeState}}') == active ]] && return
+  # A manager already (provisioning runs again on a reboot of a half-provisioned server).
+  docker node ls >/dev/null 2>&1 && return
   log "making this server a one-node Docker Swarm"
   docker network inspect docker_gwbridge >/dev/null 2>&1 ||
     docker network create --ipv6 --subnet 172.31.255.0/24 --subnet fd5c:9a2e:64d1:1::/64 \
