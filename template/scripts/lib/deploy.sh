@@ -245,14 +245,14 @@ release() {
   decrypt_env_file
   require_env_file
   take_lock
+  for service in "${RELEASED_SERVICES[@]}"; do
+    ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
+  done
   require_swarm
   STACK=$(stack_name)
   write_secret_files
   export_secret_versions
   export_env_file
-  for service in "${RELEASED_SERVICES[@]}"; do
-    ensure_image "$(image_of "$service")" "$tag" "${RELEASE_DIGESTS[$service]:-}"
-  done
   build_local_images
   previous=$(current_release)
   stack_services | grep -x api >/dev/null || previous=
