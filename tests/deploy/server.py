@@ -27,7 +27,7 @@ from tests.docker.edge_stack import (
     pebble_static_config,
 )
 from tests.docker.engine import build, docker
-from tests.docker.swarm import Stack, images_of_stack_file
+from tests.docker.swarm import Stack, images_of_stack_file, project_script
 from tests.paths import VENV_BIN
 
 ENVIRONMENT = "production"
@@ -54,15 +54,7 @@ class DeployServer:
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run scripts/<name> in the project; the result, whatever its exit status."""
-        return subprocess.run(
-            ["bash", f"scripts/{name}", *args],
-            cwd=self.project,
-            env={**os.environ, **self.env},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        return project_script(self.project, self.env, name, *args)
 
     @property
     def swarm_stack(self) -> Stack:

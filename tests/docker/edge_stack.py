@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.engine import build, timed
 from tests.docker.standins import build_standin
-from tests.docker.swarm import Stack, ensure_swarm, images_of_stack_file
+from tests.docker.swarm import Stack, ensure_swarm, images_of_stack_file, project_script
 from tests.paths import VENV_BIN
 
 API_TAG = "docker-layer-test"
@@ -188,15 +187,7 @@ def start(stack: EdgeStack) -> None:
     running and healthy (scripts/deploy waits for that)."""
     ensure_swarm()
     with timed(f"scripts/deploy of the server stack with {stack.api_image}"):
-        result = subprocess.run(
-            ["bash", "scripts/deploy", API_TAG],
-            cwd=stack.project,
-            env={**os.environ, **stack.env},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        result = project_script(stack.project, stack.env, "deploy", API_TAG)
     assert result.returncode == 0, f"scripts/deploy {API_TAG}\n{result.stdout}{result.stderr}"
 
 

@@ -6,8 +6,11 @@ it a manager once); what a stack runs is read through the Docker CLI as an opera
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,22 @@ def placeholders_of_scripts_deploy(project: Path, files: list[str]) -> dict[str,
         for file in files
         for name in SET_BY_SCRIPTS_DEPLOY.findall((project / file).read_text())
     }
+
+
+def project_script(
+    project: Path, env: Mapping[str, str], name: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """scripts/<name> of the project as an operator runs it on the server, in `env` (the
+    knobs a test sets); the result, whatever its exit status."""
+    return subprocess.run(
+        ["bash", f"scripts/{name}", *args],
+        cwd=project,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def ensure_swarm() -> None:

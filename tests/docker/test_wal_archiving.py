@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ import pytest
 from tests.docker.edge_stack import ENVIRONMENT, build_release, env_file_values
 from tests.docker.engine import build, docker, timed
 from tests.docker.standins import build_standin
-from tests.docker.swarm import Stack, ensure_swarm
+from tests.docker.swarm import Stack, ensure_swarm, project_script
 from tests.harness.ports import free_ports
 from tests.paths import VENV_BIN
 from tests.rendering import render
@@ -147,15 +146,7 @@ def archiving(
     stack.swarm.remove()
     try:
         with timed("scripts/deploy of postgres, the role setup, migrations and the backup job"):
-            result = subprocess.run(
-                ["bash", "scripts/deploy", RELEASE],
-                cwd=project,
-                env={**os.environ, **env},
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
+            result = project_script(project, env, "deploy", RELEASE)
             assert result.returncode == 0, result.stdout + result.stderr
         yield stack
     finally:

@@ -154,8 +154,16 @@ def file_linters_problems(project: Path) -> list[str]:
     ]
 
 
+def stack_files_problem(project: Path, stack: ComposeStack) -> str:
+    """What the tool that runs a file combination finds wrong with it: `docker compose` for
+    local development, `docker stack deploy`'s loader for a server stack."""
+    if stack.name == "local":
+        return compose_config_problem(project, stack)
+    return stack_deploy_problem(project, stack)
+
+
 def project_checks_problems(project: Path) -> list[str]:
-    """The project-wide checks; `docker compose config` is the only one that reads the
+    """The project-wide checks; the compose file checks are the only ones that read the
     git-ignored env files (.env, env/<environment>.env)."""
     problems = []
     if output := yamllint_problem(project):
@@ -163,6 +171,6 @@ def project_checks_problems(project: Path) -> list[str]:
     if output := terraform_fmt_problem(project):
         problems.append(output)
     for stack in compose_stacks(project):
-        if output := compose_config_problem(project, stack):
+        if output := stack_files_problem(project, stack):
             problems.append(f"compose [{stack.name}]\n{output}")
     return problems

@@ -10,7 +10,7 @@ import yaml
 
 from tests.conftest import RenderedProject
 from tests.lint.compose_stacks import compose_stacks
-from tests.lint.linters import compose_config_problem, stack_deploy_problem
+from tests.lint.linters import stack_files_problem
 from tests.report import record
 
 
@@ -22,8 +22,7 @@ def test_docker_compose_config_accepts_every_combination(
     for project in rendered_matrix:
         for stack in compose_stacks(project.path):
             checked += 1
-            check = compose_config_problem if stack.name == "local" else stack_deploy_problem
-            if output := check(project.path, stack):
+            if output := stack_files_problem(project.path, stack):
                 failures.append(f"{project.id} [{stack.name}]\n{output}")
     record(
         f"lint: docker compose config (local) and docker stack deploy's loader (servers) on "
