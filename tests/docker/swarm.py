@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.docker.engine import docker
+from tests.docker.engine import DOCKER, docker
 
 # `image: ${NAME_IMAGE:-default}` in a stack file: the default is what a server runs. The
 # project's own images end in the release tag's variable instead (`:${API_TAG:-latest}`).
@@ -112,7 +112,17 @@ class Stack:
         )  # fmt: skip
 
     def logs(self, service: str) -> str:
-        return docker("service", "logs", "--raw", self.service(service))
+        """The service's output, its tasks' stdout and stderr together (`docker service
+        logs` writes each to its own stream: PostgreSQL and the backup job log to stderr)."""
+        result = subprocess.run(
+            [DOCKER, "service", "logs", "--raw", self.service(service)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return result.stdout
 
     def remove(self, timeout: float = 120) -> None:
         """The stack, its containers, volumes and secrets gone from the engine."""
