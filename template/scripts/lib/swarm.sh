@@ -48,11 +48,16 @@ export_secret_versions() {
   done
 }
 
-# The stack files of this project, as `docker stack deploy` arguments; STACK_FILES from the
-# caller wins (tests add an override file), colon-separated like COMPOSE_FILE.
+# The stack files of this project, one a line; STACK_FILES from the caller wins (tests add an
+# override file), colon-separated like COMPOSE_FILE.
+stack_files() {
+  tr ':' '\n' <<<"${STACK_FILES:-$STACK_FILES_DEFAULT}"
+}
+
+# The stack files as `docker stack deploy` arguments.
 stack_file_arguments() {
   local file files
-  IFS=: read -ra files <<<"${STACK_FILES:-$STACK_FILES_DEFAULT}"
+  mapfile -t files < <(stack_files)
   for file in "${files[@]}"; do
     printf -- '--compose-file\0%s\0' "$file"
   done
@@ -66,7 +71,7 @@ stack_file_arguments() {
 # image no stack file runs is not built.
 build_local_images() {
   local entry name dockerfile context id variable files
-  IFS=: read -ra files <<<"${STACK_FILES:-$STACK_FILES_DEFAULT}"
+  mapfile -t files < <(stack_files)
   for entry in "${LOCAL_IMAGES[@]}"; do
     read -r name dockerfile context <<<"$entry"
     # Only an image one of the stack files runs.
