@@ -51,8 +51,10 @@ def parse_report(output: str) -> LoadReport:
 
 
 @contextmanager
-def constant_load(https_port: int, host: str, path: str) -> Iterator[LoadReport]:
-    """Traffic to https://host/path (connected to 127.0.0.1:https_port) for the block's length.
+def constant_load(
+    https_port: int, host: str, path: str, address: str = "127.0.0.1"
+) -> Iterator[LoadReport]:
+    """Traffic to https://host/path (connected to address:https_port) for the block's length.
 
     The report is filled in when the block ends; traffic runs a further second after it, so
     requests just after a deploy returns count too.
@@ -69,7 +71,7 @@ def constant_load(https_port: int, host: str, path: str) -> Iterator[LoadReport]
         "10",
         "-host",
         host,
-        f"https://127.0.0.1:{https_port}{path}",
+        f"https://{address}:{https_port}{path}",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     report = LoadReport()

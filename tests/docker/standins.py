@@ -108,6 +108,8 @@ def standin_kind(image: str) -> str:
         "haproxy": "haproxy",
         "python": "python",
         "restic": "restic",
+        # A swarm node: the docker:dind image (tests/deploy/nodes.py).
+        "docker": "docker",
     }
     assert repository in kinds, f"no stand-in for the image {image}"
     return kinds[repository]

@@ -1,0 +1,137 @@
+"""The stack on a swarm of three nodes: the API's tasks spread over them, and a node drained
+while traffic flows through Traefik, with every request answered.
+
+The project's own scripts/deploy deploys it, pointed at the manager's engine (DOCKER_HOST),
+as an operator's machine would be; the nodes are Docker engines in containers
+(tests/deploy/nodes.py says what they cannot do here and what they do instead). What is
+shown does not depend on the API stack (Swarm moves tasks, Traefik follows them), so it runs
+for one stack, without a web front end; the deploy layer's one-node tests run both stacks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.load import constant_load
+from tests.deploy.nodes import NodeSwarm, running_node_swarm, unencrypted_stack_file
+from tests.docker.edge_stack import build_release, build_standins, env_file_values
+from tests.docker.engine import run, start_engine
+from tests.docker.stacks import answers
+from tests.docker.swarm import images_of_stack_file, project_script
+from tests.paths import VENV_BIN
+from tests.rendering import render
+from tests.report import record
+
+STACK = "fastapi"
+ENVIRONMENT = "production"
+NODES = 3
+API_REPLICAS = 3
+LOAD_PATH = "/api/v1/health"
+
+
+@dataclass(frozen=True)
+class NodesServer:
+    project: Path
+    swarm: NodeSwarm
+    env: dict[str, str]
+    stack: str
+    api_host: str
+
+
+def api_nodes(server: NodesServer) -> list[str]:
+    return server.swarm.running_tasks(f"{server.stack}_api")
+
+
+def short(nodes: list[str]) -> str:
+    """node1, node2, ...: the names without the test's prefix."""
+    return ", ".join(node.rsplit("-", 1)[-1] for node in nodes)
+
+
+def wait_for_api_tasks(server: NodesServer, away_from: str = "", timeout: float = 180) -> list[str]:
+    """The nodes of the API's running tasks, once all of them run and none on `away_from`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        nodes = api_nodes(server)
+        if len(nodes) == API_REPLICAS and away_from not in nodes:
+            return nodes
+        assert time.monotonic() < deadline, f"API tasks after {timeout} s: {nodes}"
+        time.sleep(1)
+
+
+def serve_a_certificate(project: Path, host: str) -> None:
+    """A self-signed certificate for `host` in Traefik's file provider directory.
+
+    Traefik answers TLS only for names it has a certificate for (tls.yml: sniStrict), and
+    Let's Encrypt is out of reach here; the deploy layer's Pebble CA is on this machine's
+    loopback, which the nodes' Traefik cannot reach. What is tested here is where requests
+    go, not the certificate (the docker layer checks ACME certificates)."""
+    dynamic = project / "infra" / "traefik" / "dynamic"
+    run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "2", "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+         "-keyout", str(dynamic / "test-certificate.key"),
+         "-out", str(dynamic / "test-certificate.pem")]
+    )  # fmt: skip
+    (dynamic / "test-certificate.yml").write_text(
+        "tls:\n  certificates:\n"
+        "    - certFile: /etc/traefik/dynamic/test-certificate.pem\n"
+        "      keyFile: /etc/traefik/dynamic/test-certificate.key\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def server(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodesServer]:
+    start_engine()
+    project = render(
+        template_repo,
+        tmp_path_factory.mktemp("nodes") / "project",
+        {**answers("Nodes Check", STACK), "web_frontend": "none"},
+    )
+    values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
+    serve_a_certificate(project, values["API_HOST"])
+    stack_file = unencrypted_stack_file(project, "compose.prod.yaml", "compose.nodes.yaml")
+    third_party = images_of_stack_file(project / "compose.prod.yaml")
+    build_standins(project, third_party)
+    build_release(project, "v1", "1.0.0")
+    api_image = f"{values['API_IMAGE']}:v1"
+    with running_node_swarm("shipshape-nodes-test", NODES, [project]) as swarm:
+        # Traefik, its proxy, PostgreSQL and Redis run on the manager (the database node
+        # scripts/deploy labels); the API's tasks anywhere.
+        swarm.load([api_image, *third_party], [swarm.manager])
+        swarm.load([api_image], swarm.workers)
+        env = {
+            "ENVIRONMENT": ENVIRONMENT,
+            "DOCKER_HOST": swarm.manager.docker_host,
+            "STACK_FILES": stack_file,
+            "API_REPLICAS": str(API_REPLICAS),
+            "DEPLOY_TIMEOUT": "180",
+            "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+        }
+        yield NodesServer(project, swarm, env, values["COMPOSE_PROJECT_NAME"], values["API_HOST"])
+
+
+def test_the_api_spreads_over_the_nodes_and_a_drained_node_loses_no_request(
+    server: NodesServer,
+) -> None:
+    deployed = project_script(server.project, server.env, "deploy", "v1")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    spread = wait_for_api_tasks(server)
+    names = sorted(node.name for node in server.swarm.nodes)
+    assert spread == names, f"{API_REPLICAS} API tasks on {spread}, not one per node"
+
+    drained = server.swarm.workers[0].name
+    with constant_load(443, server.api_host, LOAD_PATH, server.swarm.manager.address) as load:
+        server.swarm.manager.docker("node", "update", "--availability", "drain", drained)
+        after = wait_for_api_tasks(server, away_from=drained)
+        time.sleep(3)  # traffic keeps flowing once the moved task runs
+    assert load.failed == 0, f"{load.summary()} while {drained} drained:\n{load.output}"
+    record(
+        f"deploy nodes [{STACK}]: {NODES}-node swarm, {API_REPLICAS} API tasks on {short(spread)}; "
+        f"{short([drained])} drained under load, tasks now on {short(after)}: api {load.summary()}"
+    )
