@@ -21,7 +21,8 @@ import pytest
 from tests.deploy.load import constant_load
 from tests.deploy.nodes import NodeSwarm, running_node_swarm, unencrypted_stack_file
 from tests.docker.edge_stack import build_release, build_standins, env_file_values
-from tests.docker.engine import run, start_engine
+from tests.docker.engine import start_engine
+from tests.docker.self_signed import serve_self_signed_certificate
 from tests.docker.stacks import answers
 from tests.docker.swarm import images_of_stack_file, project_script
 from tests.paths import VENV_BIN
@@ -64,27 +65,6 @@ def wait_for_api_tasks(server: NodesServer, away_from: str = "", timeout: float 
         time.sleep(1)
 
 
-def serve_a_certificate(project: Path, host: str) -> None:
-    """A self-signed certificate for `host` in Traefik's file provider directory.
-
-    Traefik answers TLS only for names it has a certificate for (tls.yml: sniStrict), and
-    Let's Encrypt is out of reach here; the deploy layer's Pebble CA is on this machine's
-    loopback, which the nodes' Traefik cannot reach. What is tested here is where requests
-    go, not the certificate (the docker layer checks ACME certificates)."""
-    dynamic = project / "infra" / "traefik" / "dynamic"
-    run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "2", "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
-         "-keyout", str(dynamic / "test-certificate.key"),
-         "-out", str(dynamic / "test-certificate.pem")]
-    )  # fmt: skip
-    (dynamic / "test-certificate.yml").write_text(
-        "tls:\n  certificates:\n"
-        "    - certFile: /etc/traefik/dynamic/test-certificate.pem\n"
-        "      keyFile: /etc/traefik/dynamic/test-certificate.key\n"
-    )
-
-
 @pytest.fixture(scope="module")
 def server(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodesServer]:
     start_engine()
@@ -94,7 +74,7 @@ def server(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         {**answers("Nodes Check", STACK), "web_frontend": "none"},
     )
     values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
-    serve_a_certificate(project, values["API_HOST"])
+    serve_self_signed_certificate(project, values["API_HOST"])
     stack_file = unencrypted_stack_file(project, "compose.prod.yaml", "compose.nodes.yaml")
     third_party = images_of_stack_file(project / "compose.prod.yaml")
     build_standins(project, third_party)
