@@ -1,5 +1,6 @@
 """What `terraform validate` cannot check here (it needs the hcloud provider), read from the
-parsed configuration instead (python-hcl2): declarations, pins, the token, the firewall.
+parsed configuration instead (python-hcl2): declarations, pins, the token, the firewall, the
+nodes, their private network and the load balancer in front of more than one.
 
 Each check returns problems as sentences, empty when the configuration is sound. They take
 parsed files, so a test can hand them a broken configuration and see it refused.
@@ -157,26 +158,37 @@ def firewall_problems(files: Mapping[str, Parsed]) -> list[str]:
     return problems
 
 
+# The first server's address before many nodes: state made then must move, never be replaced.
+OLD_SERVER = "${hcloud_server.main}"
+FIRST_MANAGER = '${hcloud_server.node["manager-1"]}'
+NODES = "${local.nodes}"
+CLUSTERED_COUNT = "${local.clustered ? 1 : 0}"
+
+
 def server_problems(files: Mapping[str, Parsed]) -> list[str]:
+    """One server resource, one instance per node, taking its settings from the variables;
+    the server of a one-node project made before many nodes moves to the first manager."""
     servers = resources(files, "hcloud_server")
     if len(servers) != 1:
-        return [f"expected one hcloud_server, found {len(servers)}"]
+        return [f"expected one hcloud_server (an instance per node), found {len(servers)}"]
     ((name, server),) = servers.items()
     problems = []
     expected = {
+        "for_each": NODES,
         "server_type": "${var.server_type}",
         "location": "${var.location}",
-        "user_data": "${local.user_data}",
+        "user_data": "${local.user_data[each.key]}",
         "backups": "${var.backups}",
         "delete_protection": "${var.protection}",
         "rebuild_protection": "${var.protection}",
-        "labels": "${local.labels}",
     }
     for attribute, value in expected.items():
         if server.get(attribute) != value:
             problems.append(
                 f"hcloud_server.{name}.{attribute} is {server.get(attribute)!r}, not {value}"
             )
+    if not str(server.get("labels", "")).startswith("${merge(local.labels, "):
+        problems.append(f"hcloud_server.{name} does not carry local.labels")
     if not any("hcloud_firewall." in str(ids) for ids in [server.get("firewall_ids")]):
         problems.append(f"hcloud_server.{name} is not behind the firewall")
     labels: dict[str, Any] = {}
@@ -184,6 +196,119 @@ def server_problems(files: Mapping[str, Parsed]) -> list[str]:
         labels.update(body.get("labels", {}))
     if set(labels) != {"project", "environment", "managed-by"}:
         problems.append(f"labels are {sorted(labels)}, not project, environment, managed-by")
+    moves = [(body.get("from"), body.get("to")) for _, body in blocks(files, "moved")]
+    target = f'${{hcloud_server.{name}["manager-1"]}}'
+    if (OLD_SERVER, target) not in moves or target != FIRST_MANAGER:
+        problems.append(
+            'no moved block from hcloud_server.main to hcloud_server.node["manager-1"]: a plan'
+            " of a project made with one server would replace that server and its data"
+        )
+    return problems
+
+
+def node_count_problems(files: Mapping[str, Parsed]) -> list[str]:
+    """managers and workers: numbers, validated, defaulting to today's one server."""
+    variables = labelled(files, "variable")
+    problems = []
+    for name, default in (("managers", 1), ("workers", 0)):
+        body = variables.get(name)
+        if body is None:
+            problems.append(f"no variable {name!r}")
+            continue
+        if body.get("type") != "${number}" and body.get("type") != "number":
+            problems.append(f"variable {name!r} is not a number: {body.get('type')!r}")
+        if body.get("default") != default:
+            problems.append(f"variable {name!r} defaults to {body.get('default')!r}, not {default}")
+        if not any(
+            f"var.{name}" in str(rule.get("condition")) for rule in body.get("validation", [])
+        ):
+            problems.append(f"variable {name!r} has no validation")
+    return problems
+
+
+def network_problems(files: Mapping[str, Parsed]) -> list[str]:
+    """One private network and subnet; every node attached at its fixed address."""
+    problems = []
+    networks = resources(files, "hcloud_network")
+    subnets = resources(files, "hcloud_network_subnet")
+    if len(networks) != 1 or len(subnets) != 1:
+        return [f"expected one hcloud_network and one subnet: {len(networks)}, {len(subnets)}"]
+    ((network_name, _),) = networks.items()
+    ((subnet_name, subnet),) = subnets.items()
+    if subnet.get("network_id") != f"${{hcloud_network.{network_name}.id}}":
+        problems.append(f"hcloud_network_subnet.{subnet_name} is not in the network")
+    attachments = resources(files, "hcloud_server_network")
+    inline = [
+        name for name, server in resources(files, "hcloud_server").items() if "network" in server
+    ]
+    if inline:
+        problems.append(
+            f"hcloud_server.{inline[0]} has a network block: attach with hcloud_server_network"
+        )
+    if len(attachments) != 1:
+        return [*problems, f"expected one hcloud_server_network, found {len(attachments)}"]
+    ((name, attachment),) = attachments.items()
+    servers = resources(files, "hcloud_server")
+    expected = {
+        "for_each": NODES,
+        "server_id": f"${{hcloud_server.{next(iter(servers), '?')}[each.key].id}}",
+        "subnet_id": f"${{hcloud_network_subnet.{subnet_name}.id}}",
+        "ip": "${each.value.private_ip}",
+    }
+    for attribute, value in expected.items():
+        if attachment.get(attribute) != value:
+            problems.append(
+                f"hcloud_server_network.{name}.{attribute} is {attachment.get(attribute)!r},"
+                f" not {value}: every node on the subnet at its fixed address"
+            )
+    return problems
+
+
+def load_balancer_problems(files: Mapping[str, Parsed]) -> list[str]:
+    """A load balancer only above one node, reaching the managers privately on 80 and 443,
+    each with a health check and the PROXY protocol."""
+    problems = []
+    kinds = (
+        "hcloud_load_balancer",
+        "hcloud_load_balancer_network",
+        "hcloud_load_balancer_target",
+        "hcloud_load_balancer_service",
+    )
+    for kind in kinds:
+        found = resources(files, kind)
+        if not found:
+            problems.append(f"no {kind}")
+        for name, body in found.items():
+            condition = str(body.get("count", body.get("for_each", "")))
+            if not condition.startswith("${local.clustered ?"):
+                problems.append(
+                    f"{kind}.{name} is not conditional on local.clustered (one node has none):"
+                    f" {condition!r}"
+                )
+    for name, target in resources(files, "hcloud_load_balancer_target").items():
+        if target.get("use_private_ip") is not True:
+            problems.append(f"hcloud_load_balancer_target.{name} does not use private addresses")
+        if "swarm-role=manager" not in str(target.get("label_selector")):
+            problems.append(f"hcloud_load_balancer_target.{name} does not select the managers")
+    services = resources(files, "hcloud_load_balancer_service")
+    ports = {
+        port
+        for body in services.values()
+        for port in re.findall(r'"(\d+)"', str(body.get("for_each", body.get("listen_port"))))
+    }
+    if services and ports != {"80", "443"}:
+        problems.append(f"the load balancer serves ports {sorted(ports)}, not 80 and 443")
+    for name, body in services.items():
+        if body.get("protocol") != "tcp":
+            problems.append(
+                f"hcloud_load_balancer_service.{name} is not plain TCP (TLS ends at Traefik)"
+            )
+        if body.get("proxyprotocol") is not True:
+            problems.append(
+                f"hcloud_load_balancer_service.{name} hides clients' addresses (no PROXY protocol)"
+            )
+        if not body.get("health_check"):
+            problems.append(f"hcloud_load_balancer_service.{name} has no health check")
     return problems
 
 
@@ -194,9 +319,27 @@ def output_problems(files: Mapping[str, Parsed]) -> list[str]:
         for name, body in outputs.items()
         if not body.get("description")
     ]
-    for wanted in ("ipv4_address", "ipv6_address", "dns_records"):
+    for wanted in ("ipv4_address", "ipv6_address", "dns_records", "nodes"):
         if wanted not in outputs:
             problems.append(f"no output {wanted!r}")
+    # DNS names the load balancer above one node, else the server.
+    local_values: dict[str, Any] = {}
+    for _, body in blocks(files, "locals"):
+        local_values.update(body)
+    for family in ("ipv4", "ipv6"):
+        entry = str(local_values.get(f"entry_{family}", ""))
+        if not re.fullmatch(
+            rf"\$\{{local\.clustered \? hcloud_load_balancer\.\w+\[0\]\.{family} : "
+            rf"hcloud_server\.\w+\[local\.first_manager\]\.{family}_address\}}",
+            entry,
+        ):
+            problems.append(
+                f"local.entry_{family} is {entry!r}: the load balancer's address above one"
+                " node, else the first manager's"
+            )
+        for name in (f"{family}_address", "dns_records"):
+            if f"local.entry_{family}" not in str(outputs.get(name, {}).get("value")):
+                problems.append(f"output {name!r} does not name local.entry_{family}")
     return problems
 
 
@@ -214,5 +357,8 @@ def configuration_problems(directory: Path) -> list[str]:
         *token_problems(files, texts),
         *firewall_problems(files),
         *server_problems(files),
+        *node_count_problems(files),
+        *network_problems(files),
+        *load_balancer_problems(files),
         *output_problems(files),
     ]

@@ -4,6 +4,7 @@ cloud-init's own schema, shellcheck and checks against the rest of the project."
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -37,6 +38,11 @@ class ServerUserData:
     def tfvars(self) -> dict[str, object]:
         file = self.project.path / f"infra/terraform/environments/{self.environment}.tfvars"
         return parse(file.read_text())
+
+
+def project_slug(project: Path) -> str:
+    answers = project.joinpath(".copier-answers.yml").read_text()
+    return re.search(r"^project_slug: (.+)$", answers, re.MULTILINE)[1]  # type: ignore[index]
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +138,7 @@ def test_user_data_agrees_with_terraform_and_the_deploy_gate(
     problems = []
     for server in servers:
         data, tfvars = server.rendered.data, server.tfvars
-        slug = server.project.path.joinpath(".copier-answers.yml").read_text()
-        slug = re.search(r"^project_slug: (.+)$", slug, re.MULTILINE)[1]  # type: ignore[index]
+        slug = project_slug(server.project.path)
         settings = dict(
             line.split("=", 1)
             for line in ud.written_file(data, f"/etc/{slug}/provision.env").splitlines()
@@ -143,6 +148,10 @@ def test_user_data_agrees_with_terraform_and_the_deploy_gate(
             "DEPLOY_PATH": f"/srv/{slug}",
             # The host firewall opens SSH to the same sources as the Hetzner firewall.
             "ADMIN_CIDRS": '"' + " ".join(tfvars["admin_cidrs"]) + '"',  # type: ignore[arg-type]
+            # One node by default: the first manager, which creates the swarm.
+            "SWARM_ROLE": "first-manager",
+            "PRIVATE_IP": "10.0.1.11",
+            "PRIVATE_SUBNET": "10.0.1.0/24",
         }
         if settings != expected:
             problems.append(f"{server.label}: provision.env is {settings}, not {expected}")
@@ -267,6 +276,12 @@ def test_sops_on_the_server_is_the_build_the_tests_use(servers: list[ServerUserD
             id="unknown-image",
         ),
         pytest.param(
+            {"managers": 2}, "managers must be 1, 3 or 5: an odd count", id="even-managers"
+        ),
+        pytest.param({"managers": 7}, "managers must be 1, 3 or 5", id="too-many-managers"),
+        pytest.param({"workers": -1}, "workers must be a whole number", id="negative-workers"),
+        pytest.param({"workers": 1.5}, "workers must be a whole number", id="fractional-workers"),
+        pytest.param(
             {"environment": "qa"},
             "The environment must be one of this project's",
             id="unknown-environment",
@@ -315,3 +330,82 @@ def test_cloud_init_checks_refuse_broken_user_data(
     data["runcmd"].append("rm -rf $WORK_DIR/cache")
     found = ud.shellcheck_problems(ud.embedded_scripts(data), tmp_path)
     assert any("SC2086" in line for line in found), found
+
+
+@pytest.mark.parametrize(
+    ("managers", "workers", "clustered"),
+    [
+        pytest.param(1, 0, False, id="one-node"),
+        pytest.param(1, 1, True, id="manager-and-worker"),
+        pytest.param(3, 2, True, id="three-managers-two-workers"),
+    ],
+)
+def test_every_node_boots_the_same_and_only_the_first_creates_the_swarm(
+    servers: list[ServerUserData],
+    sample_keys: ud.SampleKeys,
+    tmp_path: Path,
+    managers: int,
+    workers: int,
+    clustered: bool,
+) -> None:
+    """The nodes Terraform plans for managers and workers, each with its user data: valid for
+    cloud-init, its own name and private address on the subnet, SWARM_ROLE first-manager for
+    manager-1 alone; a load balancer only above one node."""
+    server = servers[0]
+    tfvars = ud.sample_tfvars(sample_keys, managers=managers, workers=workers)
+    rendered = ud.render_user_data(server.project.path, server.environment, tmp_path, tfvars)
+    assert not rendered.problem, rendered.problem
+    nodes = rendered.outputs["nodes"]
+    expected_keys = {f"manager-{i}" for i in range(1, managers + 1)} | {
+        f"worker-{i}" for i in range(1, workers + 1)
+    }
+    assert set(nodes) == expected_keys == set(rendered.outputs["user_data"])
+    assert rendered.outputs["clustered"] is clustered
+    network = rendered.outputs["network"]
+    subnet = ipaddress.ip_network(network["subnet"])
+    assert subnet.subnet_of(ipaddress.ip_network(network["range"]))  # type: ignore[arg-type]
+    addresses = [node["private_ip"] for node in nodes.values()] + [network["load_balancer"]]
+    assert len(set(addresses)) == len(addresses), addresses
+    assert all(ipaddress.ip_address(address) in subnet for address in addresses), addresses
+    slug = project_slug(server.project.path)
+    problems = []
+    for key, node in nodes.items():
+        data = rendered.node_data(key)
+        settings = dict(
+            line.split("=", 1)
+            for line in ud.written_file(data, f"/etc/{slug}/provision.env").splitlines()
+        )
+        wanted_role = "first-manager" if key == ud.FIRST_MANAGER else key.split("-")[0]
+        if settings.get("SWARM_ROLE") != wanted_role or node["swarm_role"] != wanted_role:
+            problems.append(f"{key}: SWARM_ROLE {settings.get('SWARM_ROLE')}, not {wanted_role}")
+        if settings.get("PRIVATE_IP") != node["private_ip"]:
+            problems.append(
+                f"{key}: PRIVATE_IP {settings.get('PRIVATE_IP')}, not {node['private_ip']}"
+            )
+        if settings.get("PRIVATE_SUBNET") != network["subnet"]:
+            problems.append(f"{key}: PRIVATE_SUBNET {settings.get('PRIVATE_SUBNET')}")
+        if data["hostname"] != node["name"]:
+            problems.append(f"{key}: hostname {data['hostname']}, not {node['name']}")
+        path = tmp_path / f"{key}.yaml"
+        path.write_text(rendered.node_text(key))
+        if found := ud.schema_problem(path):
+            problems.append(f"{key}: {found}")
+    assert not problems, "\n".join(problems)
+
+
+def test_traefik_trusts_the_proxy_protocol_from_the_load_balancer_alone(
+    servers: list[ServerUserData],
+) -> None:
+    """The PROXY protocol header names the client: Traefik must take it from the load
+    balancer's private address (infra/terraform/nodes.tf) and nobody else."""
+    problems = []
+    for server in servers:
+        if server.environment != server.project.answers["environments"][0]:
+            continue
+        balancer = server.rendered.outputs["network"]["load_balancer"]
+        traefik = yaml.safe_load((server.project.path / "infra/traefik/traefik.yml").read_text())
+        for name in ("web", "websecure"):
+            trusted = traefik["entryPoints"][name].get("proxyProtocol", {}).get("trustedIPs")
+            if trusted != [f"{balancer}/32"]:
+                problems.append(f"{server.label}: entry point {name} trusts {trusted}")
+    assert not problems, "\n".join(problems)

@@ -75,7 +75,8 @@ def test_configuration_is_sound(rendered_matrix: list[RenderedProject]) -> None:
     ]
     record(
         f"lint: {len(projects)} Terraform configurations parsed (python-hcl2): variables declared "
-        "and used, provider pinned, no token, firewall, server, outputs"
+        "and used, provider pinned, no token, firewall, nodes, private network, load balancer,"
+        " outputs"
     )
     assert not failures, "\n".join(failures)
 
@@ -105,6 +106,9 @@ def problems_after(configuration: dict[str, str], file_name: str, old: str, new:
         *structure.token_problems(files, texts),
         *structure.firewall_problems(files),
         *structure.server_problems(files),
+        *structure.node_count_problems(files),
+        *structure.network_problems(files),
+        *structure.load_balancer_problems(files),
         *structure.output_problems(files),
     ]
 
@@ -153,6 +157,62 @@ def problems_after(configuration: dict[str, str], file_name: str, old: str, new:
             'version = ">= 0"',
             "the hcloud provider is not pinned",
             id="provider-not-pinned",
+        ),
+        pytest.param(
+            "firewall.tf",
+            'port        = "80"',
+            'port        = "2377"',
+            "tcp/2377 is open",
+            id="swarm-port-opened-to-the-internet",
+        ),
+        pytest.param(
+            "server.tf",
+            "from = hcloud_server.main",
+            "from = hcloud_server.primary",
+            "no moved block from hcloud_server.main",
+            id="first-server-not-moved",
+        ),
+        pytest.param(
+            "variables.tf",
+            "condition     = contains([1, 3, 5], var.managers)",
+            "condition     = true",
+            "variable 'managers' has no validation",
+            id="manager-count-not-validated",
+        ),
+        pytest.param(
+            "network.tf",
+            "ip        = each.value.private_ip",
+            "ip        = null",
+            "hcloud_server_network.node.ip is",
+            id="node-without-fixed-private-address",
+        ),
+        pytest.param(
+            "load_balancer.tf",
+            "count = local.clustered ? 1 : 0",
+            "count = 1",
+            "hcloud_load_balancer.edge is not conditional on local.clustered",
+            id="load-balancer-for-one-node",
+        ),
+        pytest.param(
+            "load_balancer.tf",
+            "proxyprotocol    = true",
+            "proxyprotocol    = false",
+            "hides clients' addresses",
+            id="load-balancer-without-proxy-protocol",
+        ),
+        pytest.param(
+            "load_balancer.tf",
+            "use_private_ip   = true",
+            "use_private_ip   = false",
+            "does not use private addresses",
+            id="load-balancer-over-public-addresses",
+        ),
+        pytest.param(
+            "outputs.tf",
+            "entry_ipv4 = local.clustered ? hcloud_load_balancer.edge[0].ipv4 : ",
+            "entry_ipv4 = ",
+            "local.entry_ipv4 is",
+            id="dns-not-at-the-load-balancer",
         ),
         pytest.param(
             "server.tf",

@@ -14,7 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,32 @@ import yaml
 from tests.lint.terraform import problem, terraform
 from tests.lint.tools import run, tool
 
-# The files of infra/terraform/ that need no provider (cloud_init.tf's comment says so).
-PROVIDER_FREE = ("variables.tf", "locals.tf", "cloud_init.tf")
-USER_DATA_OUTPUT = 'output "user_data" {\n  value = local.user_data\n}\n'
+# The files of infra/terraform/ that need no provider (cloud_init.tf's and nodes.tf's
+# comments say so).
+PROVIDER_FREE = ("variables.tf", "locals.tf", "nodes.tf", "cloud_init.tf")
+# What the tests read back: each node's user data, the plan of nodes, whether a load
+# balancer goes in front, and the private addresses the network resources use.
+OUTPUTS = """\
+output "user_data" {
+  value = local.user_data
+}
+output "nodes" {
+  value = local.nodes
+}
+output "clustered" {
+  value = local.clustered
+}
+output "network" {
+  value = {
+    range         = local.network_range
+    subnet        = local.subnet_range
+    load_balancer = local.load_balancer_private_ip
+    zone          = local.network_zones[var.location]
+  }
+}
+"""
+# The first manager's key in local.nodes (nodes.tf): the node that creates the swarm.
+FIRST_MANAGER = "manager-1"
 # Docker's apt release key (https://docs.docker.com/engine/install/debian/).
 DOCKER_KEY_FINGERPRINT = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
 # Hetzner accepts at most 32 KiB of user data.
@@ -74,8 +97,20 @@ def sample_tfvars(keys: SampleKeys, **overrides: Any) -> str:
 
 @dataclass(frozen=True)
 class Rendered:
+    """The first manager's user data (`text`) and, when Terraform succeeded, every output."""
+
     text: str
     problem: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def node_text(self, key: str) -> str:
+        """The user data of one node of local.nodes (manager-1, manager-2, worker-1 ...)."""
+        return str(self.outputs["user_data"][key])
+
+    def node_data(self, key: str) -> dict[str, Any]:
+        loaded = yaml.safe_load(self.node_text(key))
+        assert isinstance(loaded, dict)
+        return loaded
 
     @property
     def data(self) -> dict[str, Any]:
@@ -92,7 +127,7 @@ def render_user_data(project: Path, environment: str, workdir: Path, tfvars: str
     for path in module.glob("*.tf"):
         if path.name not in PROVIDER_FREE:
             path.unlink()
-    (module / "user_data_output.tf").write_text(USER_DATA_OUTPUT)
+    (module / "test_outputs.tf").write_text(OUTPUTS)
     (module / "sample.tfvars").write_text(tfvars)
     steps = [
         ("init", "-input=false", "-no-color"),
@@ -108,8 +143,11 @@ def render_user_data(project: Path, environment: str, workdir: Path, tfvars: str
     for step in steps:
         if failed := problem(terraform(module, *step)):
             return Rendered("", failed)
-    output = terraform(module, "output", "-raw", "user_data")
-    return Rendered(output.stdout, problem(output))
+    output = terraform(module, "output", "-json")
+    if failed := problem(output):
+        return Rendered("", failed)
+    outputs = {name: value["value"] for name, value in json.loads(output.stdout).items()}
+    return Rendered(str(outputs["user_data"][FIRST_MANAGER]), "", outputs)
 
 
 def cloud_config_keys() -> set[str]:

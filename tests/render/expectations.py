@@ -71,6 +71,8 @@ RULES: list[Rule] = [
     ("scripts/lib/swarm.sh", _always),
     ("scripts/lib/server.sh", _always),
     ("docs/runbooks/deploy-and-rollback.md", _always),
+    # Adding, draining and replacing nodes, scaling, moving the database node.
+    ("docs/runbooks/swarm-nodes.md", _always),
     # Least-privilege database roles, set up before every migration (the db-roles service).
     ("infra/postgres/roles.sql", _always),
     ("docs/runbooks/database-roles.md", _always),
@@ -157,6 +159,9 @@ RULES: list[Rule] = [
             "infra/terraform/ssh_keys.tf",
             "infra/terraform/firewall.tf",
             "infra/terraform/primary_ips.tf",
+            "infra/terraform/nodes.tf",
+            "infra/terraform/network.tf",
+            "infra/terraform/load_balancer.tf",
             "infra/terraform/server.tf",
             "infra/terraform/outputs.tf",
             "infra/terraform/.gitignore",
@@ -164,6 +169,8 @@ RULES: list[Rule] = [
             "infra/cloud-init/provision-server.sh",
             "infra/cloud-init/docker-archive-keyring.asc",
             "docs/runbooks/provision-a-server.md",
+            # Joins a node Terraform made to the swarm, carrying the token over SSH.
+            "scripts/join-node",
         )
     ),
     ("infra/terraform/environments/staging.tfvars", _flag_and_environment("use_iac", "staging")),

@@ -6,7 +6,9 @@
 #   /usr/local/sbin/provision-server /etc/PROJECT/provision.env
 #
 # The settings file (written by cloud-init from the Terraform variables) sets ENVIRONMENT,
-# DEPLOY_PATH and ADMIN_CIDRS (space-separated).
+# DEPLOY_PATH, ADMIN_CIDRS (space-separated), and the node's place in the swarm: SWARM_ROLE
+# (first-manager, manager or worker), PRIVATE_IP (its address on the environment's private
+# network) and PRIVATE_SUBNET (that network's subnet, where the other nodes are).
 set -euo pipefail
 
 # sops, for scripts/deploy to decrypt env/ENVIRONMENT.env.sops. The build the project's
@@ -31,11 +33,20 @@ load_settings() {
   source "$file"
   [[ -n ${ENVIRONMENT:-} && -n ${DEPLOY_PATH:-} && -n ${ADMIN_CIDRS:-} ]] ||
     die "$file must set ENVIRONMENT, DEPLOY_PATH and ADMIN_CIDRS"
+  # A server made before the private network has none of these: the runbook says what to add.
+  [[ -n ${SWARM_ROLE:-} && -n ${PRIVATE_IP:-} && -n ${PRIVATE_SUBNET:-} ]] ||
+    die "$file must set SWARM_ROLE, PRIVATE_IP and PRIVATE_SUBNET (docs/runbooks/swarm-nodes.md: a swarm made before the private network)"
+  case $SWARM_ROLE in
+    first-manager | manager | worker) ;;
+    *) die "SWARM_ROLE is '$SWARM_ROLE' in $file: first-manager, manager or worker" ;;
+  esac
 }
 
 # The same rules as the Hetzner Cloud firewall (infra/terraform/firewall.tf), so the server
 # stays closed should it ever lose that one. Ports Docker publishes (80, 443) bypass ufw
 # through Docker's own iptables rules: for those the Hetzner firewall is the guard.
+# Swarm's own ports are open to the private subnet alone. ufw is their only guard: Hetzner's
+# firewall filters public interfaces only, and opens none of them there.
 configure_firewall() {
   local cidrs cidr
   read -ra cidrs <<<"$ADMIN_CIDRS"
@@ -47,6 +58,11 @@ configure_firewall() {
   done
   ufw allow 80/tcp comment 'HTTP: ACME challenges, redirect to HTTPS'
   ufw allow 443/tcp comment 'HTTPS'
+  ufw allow proto tcp from "$PRIVATE_SUBNET" to any port 2377 comment 'Swarm: managers (joins, Raft)'
+  ufw allow proto tcp from "$PRIVATE_SUBNET" to any port 7946 comment 'Swarm: node gossip'
+  ufw allow proto udp from "$PRIVATE_SUBNET" to any port 7946 comment 'Swarm: node gossip'
+  ufw allow proto udp from "$PRIVATE_SUBNET" to any port 4789 comment 'Swarm: overlay networks (VXLAN)'
+  ufw allow proto esp from "$PRIVATE_SUBNET" to any comment 'Swarm: encrypted overlay networks (IPsec)'
   ufw --force enable
 }
 
@@ -56,26 +72,58 @@ join_docker_group() {
   systemctl enable --now docker.service
 }
 
-# The server's one-node Docker Swarm, which scripts/deploy deploys the stack to. Two choices
-# made before the swarm exists, as they cannot change after:
-# - docker_gwbridge, through which a task's published port (mode: host) is reached, with IPv6:
-#   without the userland proxy (daemon.json) an IPv6 client of an IPv4-only task is refused,
-#   and with it every IPv6 client would share the bridge's address.
-# - overlay networks from 172.16.0.0/16: outside 10.0.0.0/8 and 100.64.0.0/10, which Grafana's
-#   allowlist trusts as private networks (a task on the edge network must not look private).
+# docker_gwbridge, through which a task's published port (mode: host) is reached, with IPv6:
+# without the userland proxy (daemon.json) an IPv6 client of an IPv4-only task is refused, and
+# with it every IPv6 client would share the bridge's address. Docker makes the bridge itself
+# when a node creates or joins a swarm, and it cannot change then: every node makes it first
+# (Traefik may run on any manager).
+create_gateway_bridge() {
+  docker network inspect docker_gwbridge >/dev/null 2>&1 && return
+  docker network create --ipv6 --subnet 172.31.255.0/24 --subnet fd5c:9a2e:64d1:1::/64 \
+    --opt com.docker.network.bridge.name=docker_gwbridge \
+    --opt com.docker.network.bridge.enable_icc=false \
+    --opt com.docker.network.bridge.enable_ip_masquerade=true \
+    docker_gwbridge >/dev/null
+}
+
+# Hetzner attaches the private network right after creating the server (Terraform's
+# hcloud_server_network): wait until its address is on an interface.
+wait_for_private_ip() {
+  local attempt
+  for attempt in {1..60}; do
+    [[ " $(hostname --all-ip-addresses) " == *" $PRIVATE_IP "* ]] && return
+    ((attempt == 1)) && log "waiting for the private address $PRIVATE_IP"
+    sleep 5
+  done
+  die "the private address $PRIVATE_IP is on no interface after 5 minutes: is the server attached to the network (make infra-plan)?"
+}
+
+# The first manager creates the environment's swarm, which scripts/deploy deploys the stack
+# to; every other node joins it later with scripts/join-node, run by an operator (the join
+# token never enters user data: docs/runbooks/swarm-nodes.md). Every node advertises its
+# private address, so Swarm's traffic (and the encrypted overlays' IPsec) stays on the
+# private network, where the firewall opens its ports. Overlay networks come from
+# 172.16.0.0/16: outside 10.0.0.0/8 and 100.64.0.0/10, which Grafana's allowlist trusts as
+# private networks (a task on the edge network must not look private).
 init_swarm() {
-  # A manager already (provisioning runs again on a reboot of a half-provisioned server).
-  docker node ls >/dev/null 2>&1 && return
-  log "making this server a one-node Docker Swarm"
-  docker network inspect docker_gwbridge >/dev/null 2>&1 ||
-    docker network create --ipv6 --subnet 172.31.255.0/24 --subnet fd5c:9a2e:64d1:1::/64 \
-      --opt com.docker.network.bridge.name=docker_gwbridge \
-      --opt com.docker.network.bridge.enable_icc=false \
-      --opt com.docker.network.bridge.enable_ip_masquerade=true \
-      docker_gwbridge >/dev/null
-  # The address other nodes will join on: the server's first address (a private network's,
-  # once Terraform gives it one, comes first).
-  docker swarm init --advertise-addr "$(hostname --all-ip-addresses | awk '{ print $1 }')" \
+  if [[ $SWARM_ROLE != first-manager ]]; then
+    log "a $SWARM_ROLE node: join it to the swarm with scripts/join-node (docs/runbooks/swarm-nodes.md)"
+    return
+  fi
+  # A manager already (provisioning runs again on a reboot of a half-provisioned server, and
+  # by hand): a swarm made before the private network advertises another address.
+  if docker node ls >/dev/null 2>&1; then
+    local advertised
+    # docker info's text, not a --format template: this file is read through Jinja by the
+    # template (the README's tool versions), where double braces would be its own syntax.
+    advertised=$(docker info 2>/dev/null | awk '$1 == "Node" && $2 == "Address:" { print $3 }')
+    [[ $advertised == "$PRIVATE_IP" ]] ||
+      log "warning: the swarm advertises $advertised, not $PRIVATE_IP: no node can join it until it moves (docs/runbooks/swarm-nodes.md: a swarm made before the private network)"
+    return
+  fi
+  wait_for_private_ip
+  log "creating the environment's swarm, advertised on $PRIVATE_IP"
+  docker swarm init --advertise-addr "$PRIVATE_IP" \
     --default-addr-pool 172.16.0.0/16 --default-addr-pool-mask-length 24 >/dev/null
 }
 
@@ -135,6 +183,7 @@ main() {
   load_settings "$1"
   configure_firewall
   join_docker_group
+  create_gateway_bridge
   init_swarm
   install_sops
   prepare_checkout

@@ -1,5 +1,5 @@
 locals {
-  # One server per environment, and every name says which: my-service-production.
+  # Every name says which environment: my-service-production (its first node), ...
   name = "${var.project}-${var.environment}"
 
   # On every resource, so the Cloud Console and `hcloud ... -l` can filter by them.
