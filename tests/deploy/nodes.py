@@ -83,20 +83,35 @@ class NodeSwarm:
     nodes: list[Node]
 
     @property
-    def manager(self) -> Node:
+    def first(self) -> Node:
+        """The node that made the swarm and holds the checkout: where scripts/deploy runs."""
         return self.nodes[0]
 
     @property
-    def workers(self) -> list[Node]:
+    def others(self) -> list[Node]:
         return self.nodes[1:]
 
     def load(self, images: list[str], nodes: list[Node]) -> None:
         with ThreadPoolExecutor(len(nodes)) as pool:
             list(pool.map(lambda node: node.load(images), nodes))
 
+    def placement(self, stack: str) -> dict[str, list[str]]:
+        """Each running task's service (without the stack's prefix) and node."""
+        listing = self.first.docker(
+            "stack", "ps", stack, "--filter", "desired-state=running",
+            "--format", "{{.Name}} {{.Node}} {{.CurrentState}}",
+        )  # fmt: skip
+        placed: dict[str, list[str]] = {}
+        for line in listing.splitlines():
+            name, node, state = line.split()[:3]
+            if state == "Running":
+                service = name.removeprefix(f"{stack}_").split(".")[0]
+                placed.setdefault(service, []).append(node)
+        return placed
+
     def running_tasks(self, service: str) -> list[str]:
         """The node (hostname) of each running task of `service`."""
-        listing = self.manager.docker(
+        listing = self.first.docker(
             "service", "ps", service,
             "--filter", "desired-state=running",
             "--format", "{{.Node}} {{.CurrentState}}",
@@ -137,28 +152,34 @@ def start_node(name: str, network: str, shared: list[Path]) -> Node:
 
 
 @contextmanager
-def running_node_swarm(prefix: str, count: int, shared: list[Path]) -> Iterator[NodeSwarm]:
-    """`count` engines joined in one swarm: the first the manager (it initialises the swarm,
-    as provision-server's init_swarm does on a server), the others workers. `shared` paths
-    are mounted read-only at the same place in every node: the stack's bind mounts name
-    files of the project's checkout, which every server has."""
+def running_node_swarm(
+    prefix: str, count: int, managers: int, checkout: list[Path]
+) -> Iterator[NodeSwarm]:
+    """`count` engines joined in one swarm, the first `managers` of them managers: the first
+    initialises the swarm, as provision-server's init_swarm does on a server, and is the one
+    holding the project's checkout (`checkout` paths, mounted read-only at the same place),
+    as the first manager of a server environment does; the others have none."""
     build_standin(NODE_IMAGE)
     network = f"{prefix}-nodes"
     names = [f"{prefix}-node{number}" for number in range(1, count + 1)]
     docker("network", "create", network)
     try:
         with timed(f"{count} swarm nodes"):
-            nodes = [start_node(name, network, shared) for name in names]
-            manager = nodes[0]
-            manager.docker(
-                "swarm", "init", "--advertise-addr", manager.address,
+            nodes = [
+                start_node(name, network, checkout if number == 0 else [])
+                for number, name in enumerate(names)
+            ]
+            first = nodes[0]
+            first.docker(
+                "swarm", "init", "--advertise-addr", first.address,
                 "--default-addr-pool", ADDRESS_POOL, "--default-addr-pool-mask-length", "24",
             )  # fmt: skip
-            token = manager.docker("swarm", "join-token", "--quiet", "worker").strip()
-            for worker in nodes[1:]:
-                worker.docker(
-                    "swarm", "join", "--advertise-addr", worker.address,
-                    "--token", token, f"{manager.address}:2377",
+            for number, node in enumerate(nodes[1:], start=1):
+                role = "manager" if number < managers else "worker"
+                token = first.docker("swarm", "join-token", "--quiet", role).strip()
+                node.docker(
+                    "swarm", "join", "--advertise-addr", node.address,
+                    "--token", token, f"{first.address}:2377",
                 )  # fmt: skip
         yield NodeSwarm(network, nodes)
     finally:

@@ -1,11 +1,13 @@
 """The stack on a swarm of three nodes: the API's tasks spread over them, and a node drained
 while traffic flows through Traefik, with every request answered.
 
-The project's own scripts/deploy deploys it, pointed at the manager's engine (DOCKER_HOST),
-as an operator's machine would be; the nodes are Docker engines in containers
-(tests/deploy/nodes.py says what they cannot do here and what they do instead). What is
-shown does not depend on the API stack (Swarm moves tasks, Traefik follows them), so it runs
-for one stack, without a web front end; the deploy layer's one-node tests run both stacks.
+Three managers (the runbook's smallest swarm that survives losing one); the first made the
+swarm and alone holds the project's checkout, as on a server environment. The project's own
+scripts/deploy deploys it there (DOCKER_HOST at that node's engine). The nodes are Docker
+engines in containers (tests/deploy/nodes.py says what they cannot do here and what they do
+instead). What is shown does not depend on the API stack (Swarm moves tasks, Traefik follows
+them), so it runs for one stack, without a web front end; the deploy layer's one-node tests
+run both stacks.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from tests.report import record
 STACK = "fastapi"
 ENVIRONMENT = "production"
 NODES = 3
+MANAGERS = 3
+# What must run on the node holding the checkout and the database's volume: services that
+# mount files of the checkout (Traefik, its Docker API proxy) and the stateful ones.
+ON_THE_FIRST_NODE = ("traefik", "traefik-docker-api", "postgres", "redis")
 API_REPLICAS = 3
 LOAD_PATH = "/api/v1/health"
 
@@ -80,14 +86,14 @@ def server(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     build_standins(project, third_party)
     build_release(project, "v1", "1.0.0")
     api_image = f"{values['API_IMAGE']}:v1"
-    with running_node_swarm("shipshape-nodes-test", NODES, [project]) as swarm:
-        # Traefik, its proxy, PostgreSQL and Redis run on the manager (the database node
-        # scripts/deploy labels); the API's tasks anywhere.
-        swarm.load([api_image, *third_party], [swarm.manager])
-        swarm.load([api_image], swarm.workers)
+    with running_node_swarm("shipshape-nodes-test", NODES, MANAGERS, [project]) as swarm:
+        # Traefik, its proxy, PostgreSQL and Redis run on the first node (the checkout and
+        # database node scripts/deploy labels); the API's tasks anywhere.
+        swarm.load([api_image, *third_party], [swarm.first])
+        swarm.load([api_image], swarm.others)
         env = {
             "ENVIRONMENT": ENVIRONMENT,
-            "DOCKER_HOST": swarm.manager.docker_host,
+            "DOCKER_HOST": swarm.first.docker_host,
             "STACK_FILES": stack_file,
             "API_REPLICAS": str(API_REPLICAS),
             "DEPLOY_TIMEOUT": "180",
@@ -104,14 +110,18 @@ def test_the_api_spreads_over_the_nodes_and_a_drained_node_loses_no_request(
     spread = wait_for_api_tasks(server)
     names = sorted(node.name for node in server.swarm.nodes)
     assert spread == names, f"{API_REPLICAS} API tasks on {spread}, not one per node"
+    placed = server.swarm.placement(server.stack)
+    for service in ON_THE_FIRST_NODE:
+        assert placed.get(service) == [server.swarm.first.name], f"{service}: {placed}"
 
-    drained = server.swarm.workers[0].name
-    with constant_load(443, server.api_host, LOAD_PATH, server.swarm.manager.address) as load:
-        server.swarm.manager.docker("node", "update", "--availability", "drain", drained)
+    drained = server.swarm.others[0].name
+    with constant_load(443, server.api_host, LOAD_PATH, server.swarm.first.address) as load:
+        server.swarm.first.docker("node", "update", "--availability", "drain", drained)
         after = wait_for_api_tasks(server, away_from=drained)
         time.sleep(3)  # traffic keeps flowing once the moved task runs
     assert load.failed == 0, f"{load.summary()} while {drained} drained:\n{load.output}"
     record(
-        f"deploy nodes [{STACK}]: {NODES}-node swarm, {API_REPLICAS} API tasks on {short(spread)}; "
+        f"deploy nodes [{STACK}]: {NODES}-node swarm ({MANAGERS} managers), {API_REPLICAS} API "
+        f"tasks on {short(spread)}, {', '.join(ON_THE_FIRST_NODE)} on the checkout's node1; "
         f"{short([drained])} drained under load, tasks now on {short(after)}: api {load.summary()}"
     )

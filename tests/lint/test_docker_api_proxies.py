@@ -37,12 +37,13 @@ def proxy(reader: str) -> str:
 def server_compose(project: Path) -> dict[str, Any]:
     """compose.prod.yaml with compose.monitoring.yaml on top, merged as compose merges the
     keys these checks read (lists add up, the rest is replaced)."""
-    merged: dict[str, Any] = {"services": {}, "networks": {}}
+    merged: dict[str, Any] = {"services": {}, "networks": {}, "configs": {}}
     for name in ("compose.prod.yaml", "compose.monitoring.yaml"):
         if not (project / name).exists():
             continue
         data = yaml.safe_load((project / name).read_text())
         merged["networks"].update(data.get("networks") or {})
+        merged["configs"].update(data.get("configs") or {})
         for service, spec in data["services"].items():
             current = merged["services"].setdefault(service, {})
             for key, value in spec.items():
@@ -101,10 +102,11 @@ def reader_problems(reader: str, compose: dict[str, Any]) -> list[str]:
         problems.append(f"network {own} joins {members}, not just {reader} and its proxy")
     if services[own].get("networks") != [own]:
         problems.append(f"{own} is on {services[own].get('networks')}, not just {own}")
+    # A Swarm config (the proxy may run on a node without the checkout), from the reader's file.
     allowlists = [
-        str(volume).split(":")[0]
-        for volume in services[own].get("volumes", [])
-        if str(volume).split(":")[1:2] == [ALLOWLIST]
+        compose["configs"].get(config["source"], {}).get("file")
+        for config in services[own].get("configs", [])
+        if config.get("target") == ALLOWLIST
     ]
     if allowlists != [f"./infra/docker-api/{reader}.allow"]:
         problems.append(f"{own} mounts {allowlists} as its allowlist, not {reader}.allow")
@@ -181,6 +183,11 @@ def test_each_reader_has_its_own_proxy_and_only_proxies_reach_the_socket(
         ("alloy", {"networks": ["traefik-docker-api"]}, "not just alloy"),
         ("alloy-docker-api", {"networks": ["alloy-docker-api", "monitoring"]}, "not just"),
         ("alloy-docker-api", {"read_only": False}, "read_only"),
+        (
+            "alloy-docker-api",
+            {"configs": [{"source": "traefik_allowlist", "target": ALLOWLIST}]},
+            "not alloy.allow",
+        ),
     ],
     ids=[
         "socket-on-traefik",
@@ -190,6 +197,7 @@ def test_each_reader_has_its_own_proxy_and_only_proxies_reach_the_socket(
         "shared-network",
         "proxy-on-two-networks",
         "writable-proxy",
+        "another-readers-allowlist",
     ],
 )
 def test_the_check_refuses_a_reader_that_reaches_too_far(

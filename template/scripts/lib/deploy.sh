@@ -252,6 +252,7 @@ release() {
   STACK=$(stack_name)
   write_secret_files
   export_secret_versions
+  export_config_versions
   export_env_file
   build_local_images
   previous=$(current_release)
@@ -282,14 +283,17 @@ release() {
   for service in "${RELEASED_SERVICES[@]}"; do
     prune_images "$(image_of "$service")"
   done
-  prune_secrets
+  prune_unused_secrets_and_configs
   echo "$action of $tag to $ENVIRONMENT done in $((SECONDS - RELEASE_STARTED))s"
 }
 
-# Secrets of this stack no service uses any more (earlier versions of a rotated one).
-prune_secrets() {
-  local secret
-  for secret in $(docker secret ls --quiet --filter "label=com.docker.stack.namespace=$STACK"); do
-    docker secret rm "$secret" >/dev/null 2>&1 || true
+# Secrets and configs of this stack no service uses any more (earlier versions of a rotated
+# secret or a changed file): Swarm refuses to remove one in use, which stays.
+prune_unused_secrets_and_configs() {
+  local kind object
+  for kind in secret config; do
+    for object in $(docker "$kind" ls --quiet --filter "label=com.docker.stack.namespace=$STACK"); do
+      docker "$kind" rm "$object" >/dev/null 2>&1 || true
+    done
   done
 }

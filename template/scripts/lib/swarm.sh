@@ -3,18 +3,28 @@
 # `docker stack deploy` reads, and how a script waits for Swarm to finish what it asked.
 
 # The swarm must exist before anything is deployed; a new node's first manager labels itself
-# for the database (compose.prod.yaml pins PostgreSQL and Redis to that label).
+# for the database (compose.prod.yaml pins PostgreSQL and Redis to that label), and the node
+# deploying is the one with the checkout (label checkout=true, on one node only): the services
+# that mount files of it (Traefik, the proxies beside it, db-roles, the monitoring servers)
+# run there.
 require_swarm() {
-  local state
+  local state self node
   state=$(docker info --format '{{.Swarm.LocalNodeState}}')
   [[ $state == active ]] ||
     die "this Docker engine is not part of a swarm (state: ${state:-unknown}): run 'docker swarm init' (cloud-init does on new servers; docs/runbooks/swarm-nodes.md)"
   [[ $(docker info --format '{{.Swarm.ControlAvailable}}') == true ]] ||
     die "this node is not a swarm manager: deploy from a manager (docker node ls lists them)"
+  self=$(docker info --format '{{.Swarm.NodeID}}')
   if [[ -z $(docker node ls --quiet --filter node.label=database=true) ]]; then
     echo "no node is labelled database=true: labelling this one, where PostgreSQL's volume will be"
-    docker node update --label-add database=true "$(docker info --format "{{.Swarm.NodeID}}")" >/dev/null
+    docker node update --label-add database=true "$self" >/dev/null
   fi
+  for node in $(docker node ls --quiet --filter node.label=checkout=true); do
+    [[ $node == "$self" ]] && continue
+    echo "the checkout moves to this node: the services reading its files follow (docs/runbooks/swarm-nodes.md)"
+    docker node update --label-rm checkout "$node" >/dev/null
+  done
+  docker node update --label-add checkout=true "$self" >/dev/null
 }
 
 # The stack's name: the compose project name, so the volumes keep the names a compose
@@ -45,6 +55,28 @@ export_secret_versions() {
   for file in "$SECRETS_DIR"/*; do
     name=${file##*/}
     export "${name}_VERSION=$(cat "$key" "$file" | sha256sum | cut -c1-16)"
+  done
+}
+
+# <KEY>_CONFIG_VERSION for each Swarm config of the stack files, whose entries read
+#     name: <key>-${<KEY>_CONFIG_VERSION:?set_by_scripts_deploy}
+#     file: ./path/in/the/checkout
+# A hash of the stack's name and the file's content: a changed file makes a new config (Swarm
+# never changes one), and two stacks on one swarm never share one.
+export_config_versions() {
+  local files file line variable='' source
+  mapfile -t files < <(stack_files)
+  for file in "${files[@]}"; do
+    while IFS= read -r line; do
+      if [[ $line =~ ^\ {4}name:\ .*\$\{([A-Z0-9_]+_CONFIG_VERSION):\?set_by_scripts_deploy\}$ ]]; then
+        variable=${BASH_REMATCH[1]}
+      elif [[ -n $variable && $line =~ ^\ {4}file:\ (.+)$ ]]; then
+        source=${BASH_REMATCH[1]}
+        [[ -f $source ]] || die "$file: the config behind $variable names $source, which this checkout lacks"
+        export "$variable=$({ echo "$STACK"; cat "$source"; } | sha256sum | cut -c1-16)"
+        variable=''
+      fi
+    done <"$file"
   done
 }
 
