@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path
 
 from tests.docker.edge_stack import API_IMAGE
-from tests.docker.engine import build, docker, image_exists, timed
+from tests.docker.engine import build, docker, timed
 from tests.docker.standins import base_image, build_standin
 from tests.docker.swarm import images_of_stack_file
 from tests.paths import VENV_BIN
@@ -51,11 +51,16 @@ def build_release_standins(template: Path, tag: str, project: Path, scratch: Pat
     the API image's base."""
     for image in images_of_stack_file(project / "compose.prod.yaml"):
         if SOCKET_PROXY in image:
-            if not image_exists(image):
-                build_socket_proxy_standin(template, tag, image, scratch)
+            build_socket_proxy_standin(template, tag, image, scratch)
         else:
             build_standin(image)
     build_standin(API_IMAGE.base_image(project))
+
+
+def release_socket_proxies(project: Path) -> list[str]:
+    """The compose-era proxy images the project's compose.prod.yaml runs (none after the
+    update): stand-ins no other test uses, removed with the test's images."""
+    return [i for i in images_of_stack_file(project / "compose.prod.yaml") if SOCKET_PROXY in i]
 
 
 def compose_env(
