@@ -7,8 +7,10 @@ Pebble override, TRAEFIK_*_PUBLISH, TRAEFIK_STATIC_CONFIG), as that release's te
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -55,6 +57,59 @@ def build_release_standins(template: Path, tag: str, project: Path, scratch: Pat
         else:
             build_standin(image)
     build_standin(API_IMAGE.base_image(project))
+
+
+# The FastAPI Dockerfile's second `uv sync`, which installs the app itself from the source.
+APP_INSTALL = re.compile(r"^(\s+uv sync --locked --no-dev --no-editable)$", re.MULTILINE)
+
+
+def build_fastapi_release(project: Path, image: str, version: str, scratch: Path) -> None:
+    """The FastAPI image of an old release as CI built it, on a runner with an empty cache.
+
+    v0.3.0's Dockerfile installs the app through uv's cache mount, which BuildKit shares
+    between builds: on this engine, where other projects' APIs are built, uv would install
+    the app some earlier build left there (with auth, say, where this project has none).
+    A copy of the Dockerfile refreshes the app's distribution (pyproject.toml's `name`), as
+    later releases' Dockerfile does.
+    """
+    dockerfile, count = APP_INSTALL.subn(
+        r"\1 --refresh-package api", (project / API_IMAGE.dockerfile).read_text()
+    )
+    assert count == 1, "the FastAPI Dockerfile's app install is not where it was"
+    fresh = scratch / "Dockerfile.fresh-cache"
+    fresh.write_text(dockerfile)
+    with timed(f"build of the api image {image} (its own code, as on CI)"):
+        build(
+            project,
+            image,
+            dockerfile=fresh,
+            build_args={"VERSION": version, "REVISION": "0123456789abcdef"},
+            network_host=True,
+        )
+
+
+# Run in the image: the SHA-256 of the installed app package's Python files, by path.
+APP_DIGEST = (
+    "import hashlib, pathlib, app\n"
+    "root = pathlib.Path(app.__file__).parent\n"
+    "digest = hashlib.sha256()\n"
+    "for path in sorted(root.rglob('*.py')):\n"
+    "    digest.update(str(path.relative_to(root)).encode() + path.read_bytes())\n"
+    "print(digest.hexdigest())\n"
+)
+
+
+def source_digest(project: Path) -> str:
+    """What APP_DIGEST prints for an image holding exactly the project's apps/api/app."""
+    root = project / "apps" / "api" / "app"
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def image_app_digest(image: str) -> str:
+    return docker("run", "--rm", "--entrypoint", "python", image, "-c", APP_DIGEST).strip()
 
 
 def release_socket_proxies(project: Path) -> list[str]:

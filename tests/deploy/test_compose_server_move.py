@@ -26,11 +26,14 @@ import httpx
 import pytest
 
 from tests.deploy.compose_server import (
+    build_fastapi_release,
     build_release_standins,
     compose_env,
+    image_app_digest,
     labelled,
     release_socket_proxies,
     remove_compose_project,
+    source_digest,
 )
 from tests.deploy.runbook_steps import step_commands
 from tests.docker.acme_ca import AcmeCa
@@ -52,13 +55,14 @@ FROM_RELEASE = "v0.3.0"
 ANSWERS: dict[str, Any] = {
     # Its own name: the compose project, the stack, its volumes and images are this test's.
     "project_name": "Move Check",
-    # The stack whose image builds fastest; the move does not depend on it.
+    # The stack whose image builds fastest (the move does not depend on the stack; the old
+    # release's build does: build_fastapi_release).
     "api_stack": "fastapi",
     "web_frontend": "none",
     "environments": ["production"],
     "domain": "example.org",
-    # With auth (v0.3.0's API needs its JWT secret either way): the notes belong to an
-    # account, which must log in again after the move with the password it had.
+    # The notes belong to an account, which must log in after the move with the password
+    # it had (its hash is among the rows moved).
     "use_auth": True,
     "use_cache": False,
     "use_monitoring": False,
@@ -246,7 +250,10 @@ def start_compose_server(
     static_config = pebble_static_config(project, acme_ca)
     override = pebble_override(project, acme_ca)
     build_release_standins(template, FROM_RELEASE, project, scratch)
-    build_release(project, OLD_TAG, "0.3.0")
+    values = env_file_values(project / "env" / f"{ENVIRONMENT}.env")
+    image = f"{values['API_IMAGE']}:{OLD_TAG}"
+    build_fastapi_release(project, image, "0.3.0", scratch)
+    assert image_app_digest(image) == source_digest(project), f"{image} holds other code"
     env = compose_env(project, override, static_config, *ports)
     with timed(f"{FROM_RELEASE}'s scripts/deploy {OLD_TAG} (docker compose)"):
         deployed = project_script(project, env, "deploy", OLD_TAG)
@@ -272,6 +279,8 @@ def update_and_release(project: Path) -> dict[str, str]:
     assert "DB_API_PASSWORD" in values, "make env (the update's task) added no role passwords"
     build_standins(project, images_of_stack_file(project / "compose.prod.yaml"))
     build_release(project, NEW_TAG, "0.4.0")
+    image = f"{values['API_IMAGE']}:{NEW_TAG}"
+    assert image_app_digest(image) == source_digest(project), f"{image} holds other code"
     return values
 
 
