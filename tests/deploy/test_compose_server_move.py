@@ -7,6 +7,7 @@ adds the new variables), commit, and on the server the steps of the deploy runbo
 a Docker Compose server to Swarm", run as the runbook writes them. Every row must come back
 through the new API, from the very volume compose created, and Traefik must serve the
 certificate it had (from the kept `letsencrypt` volume) instead of asking for a new one.
+A rollback afterwards, to the compose release, must fail and leave the moved one serving.
 """
 
 from __future__ import annotations
@@ -284,16 +285,14 @@ def update_and_release(project: Path) -> dict[str, str]:
     return values
 
 
-def follow_runbook(project: Path, acme_ca: AcmeCa, ports: tuple[int, int]) -> None:
-    """On the server, the runbook's move as written, with the updated Pebble override."""
-    static_config = pebble_static_config(project, acme_ca)
-    override = pebble_override(project, acme_ca)
+def follow_runbook(project: Path, env: dict[str, str]) -> None:
+    """On the server, the runbook's move as written, in `env` (swarm_env)."""
     script = runbook_script(project, NEW_TAG)
     with timed("the runbook's move of a compose server to the swarm"):
         moved = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
             cwd=project,
-            env={**os.environ, **swarm_env(project, override, static_config, ports)},
+            env={**os.environ, **env},
             capture_output=True,
             text=True,
             timeout=900,
@@ -324,7 +323,9 @@ def test_update_from_v030_moves_a_compose_server_to_swarm_with_its_rows(
     cluster = psql(compose_postgres[0], values, SYSTEM_IDENTIFIER)
 
     values = update_and_release(project)
-    follow_runbook(project, acme_ca, ports)
+    static_config = pebble_static_config(project, acme_ca)
+    env = swarm_env(project, pebble_override(project, acme_ca), static_config, ports)
+    follow_runbook(project, env)
     # Step 3 left no container or network of the compose project, and every volume.
     assert not labelled("container", name)
     assert not labelled("network", name)
@@ -352,3 +353,19 @@ def test_update_from_v030_moves_a_compose_server_to_swarm_with_its_rows(
     assert kept == written
     assert in_database == ROWS
     assert same_certificate, "Traefik asked for a new certificate: the letsencrypt volume was lost"
+
+    # The release log's previous release is the compose one, which cannot run in the stack
+    # (the runbook says so): a rollback to it fails at once and the moved release serves on.
+    rollback_started = time.monotonic()
+    rolled_back = project_script(project, env, "rollback")
+    record(
+        f"update from {FROM_RELEASE} [{ANSWERS['api_stack']}]: rollback to the compose "
+        f"release after the move: exit {rolled_back.returncode} after "
+        f"{time.monotonic() - rollback_started:.0f} s"
+    )
+    assert rolled_back.returncode != 0, rolled_back.stdout
+    assert f"{NEW_TAG} keeps serving" in rolled_back.stderr, rolled_back.stderr
+    assert Stack(name).running_images("api") == [f"{values['API_IMAGE']}:{NEW_TAG}"]
+    with api_client(ports[1], host, roots) as client:
+        assert log_in(client)
+        assert read_notes(client) == written
