@@ -54,14 +54,18 @@ def expected_version(project: Path, file: str) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
 
-def exported_versions(project: Path, *, stack: str = STACK) -> dict[str, str]:
-    result = subprocess.run(
+def run_export(project: Path, stack: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         ["bash", "-c", EXPORT_CONFIG_VERSIONS, "export_config_versions", stack],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def exported_versions(project: Path, *, stack: str = STACK) -> dict[str, str]:
+    result = run_export(project, stack)
     assert result.returncode == 0, result.stderr
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
 
@@ -110,13 +114,7 @@ def test_a_changed_file_is_a_new_config_and_a_missing_one_is_named(
     after = exported_versions(project)
     other_stack = exported_versions(project, stack="another-stack")
     allowlist.unlink()
-    missing = subprocess.run(
-        ["bash", "-c", EXPORT_CONFIG_VERSIONS, "export_config_versions", STACK],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = run_export(project, STACK)
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"TRAEFIK_ALLOWLIST_CONFIG_VERSION"}, (before, after)
     assert set(other_stack.values()).isdisjoint(after.values()), "two stacks share a config"
