@@ -11,9 +11,6 @@
 # back; this script then puts every released service back on the running release, so they
 # never mix releases, and exits 1 naming why.
 
-# Traefik's API, on its container's loopback only (infra/traefik/traefik.yml).
-readonly TRAEFIK_SERVICES_API=http://127.0.0.1:8081/api/http/services
-
 # Seconds Swarm has to finish a release (every new task started and healthy).
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-180}
 # Images of this many recent releases stay on the server, for fast rollbacks.
@@ -222,45 +219,6 @@ deploy_release() {
   wait_until_converged "${services[@]}"
 }
 
-# The addresses, on the edge network (where Traefik reaches them), of SERVICE's running tasks.
-task_addresses() {
-  local task
-  for task in $(docker service ps --quiet --filter desired-state=running "${STACK}_$1"); do
-    docker inspect --format "{{range .NetworksAttachments}}{{if eq .Network.Spec.Name \"${STACK}_edge\"}}{{range .Addresses}}{{.}}{{\"\\n\"}}{{end}}{{end}}{{end}}" "$task"
-  done | sed 's|/.*||; /^$/d'
-}
-
-# SERVICE's task addresses Traefik routes to and finds UP (its health check), as Traefik's API
-# in its own container (on this node, the checkout's) lists them.
-routed_addresses() {
-  local traefik
-  traefik=$(service_container traefik)
-  [[ -n $traefik ]] || return 0
-  docker exec "$traefik" wget -qO- "$TRAEFIK_SERVICES_API/$1@swarm" 2>/dev/null |
-    grep -o '"http://[^"]*":"UP"' | sed 's|^"http://||; s|:[0-9]*":"UP"$||' || true
-}
-
-# wait_until_routed SERVICE...: Traefik routes to every running task of each service (its
-# Swarm provider reads the swarm every 2 s, then its health check must pass once). Until then
-# a new service answers 404 through Traefik, even though Swarm calls it converged.
-wait_until_routed() {
-  local service wanted deadline=$((SECONDS + DEPLOY_TIMEOUT))
-  for service; do
-    while true; do
-      wanted=$(task_addresses "$service" | sort)
-      if [[ -n $wanted && -z $(comm -23 <(echo "$wanted") <(routed_addresses "$service" | sort)) ]]; then
-        printf '  %s: routed by Traefik, %s task(s) (%ss)\n' "$service" "$(wc -l <<<"$wanted")" "$((SECONDS - WAIT_STARTED))"
-        break
-      fi
-      if ((SECONDS >= deadline)); then
-        FAILURE="Traefik did not route to every task of $service within ${DEPLOY_TIMEOUT}s (its labels, or its health check: docs/runbooks/deploy-and-rollback.md)"
-        return 1
-      fi
-      sleep 1
-    done
-  done
-}
-
 # Log the failure and exit; the running release (if any) is put back on every released
 # service first, so none stays on the failed one.
 fail_release() {
@@ -319,7 +277,6 @@ release() {
   fi
   echo "releasing $tag"
   deploy_release "$tag" || fail_release "$action" "$tag" "$previous"
-  wait_until_routed "${RELEASED_SERVICES[@]}" || fail_release "$action" "$tag" "$previous"
 
   echo "$tag" >"$STATE_DIR/current"
   record "$action" "$tag" ok
