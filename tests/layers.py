@@ -46,9 +46,10 @@ FOLDERS = {
     # One Docker engine with fixed container, image and network names: one server at a time.
     # deploy first: the docker folder's edge stack (a session fixture) stays up to the end of
     # the session, and two server stacks cannot share the edge network's IPv6 subnet.
-    # test_nodes.py runs its own engines (containers of this one) on a network of its own:
-    # another worker can take it while the engine group runs.
-    "deploy": Folder("docker", "engine", file_groups=(("test_nodes.py", "nodes"),)),
+    # test_nodes.py too: its own engines run on a network of their own, but it builds the same
+    # stand-ins in the same build contexts (.cache/docker/context), which two workers at once
+    # would overwrite under each other's builds.
+    "deploy": Folder("docker", "engine"),
     "docker": Folder("docker", "engine"),
     # The template's release history, snapshotted once per worker. Two groups of about equal
     # length that share nothing else, so a parallel run can give them two workers: the team's
