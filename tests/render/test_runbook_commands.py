@@ -11,12 +11,8 @@ from pathlib import Path
 
 from tests.conftest import RenderedProject
 from tests.docs_commands import check_project, commands_of, split_words
+from tests.render.problems import report
 from tests.report import record
-
-
-def where(ids: list[str]) -> str:
-    more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
-    return ", ".join(ids[:3]) + more
 
 
 def test_every_documented_command_exists(rendered_matrix: list[RenderedProject]) -> None:
@@ -40,8 +36,7 @@ def test_every_documented_command_exists(rendered_matrix: list[RenderedProject])
         f"render: docs commands over {len(counts)} answer sets: {sum(counts)} checked, "
         f"{min(counts)} to {max(counts)} per answer set (median {statistics.median(counts):g})"
     )
-    report = [f"{problem}\n    in {where(ids)}" for problem, ids in sorted(problems.items())]
-    assert not report, "\n".join(report)
+    assert not problems, report(problems)
 
 
 MAKEFILE = """\

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RenderedProject
+from tests.render.problems import problems_by_answer_set, report
 from tests.report import record
 
 # A literal path under scripts/: a name, then optionally a file under a folder (lib/x.sh).
@@ -58,14 +59,10 @@ def test_the_check_finds_a_script_that_does_not_exist(tmp_path: Path) -> None:
 
 
 def test_every_script_a_project_names_exists(rendered_matrix: list[RenderedProject]) -> None:
-    problems: dict[str, list[str]] = {}
-    references = 0
-    for project in rendered_matrix:
-        references += len(script_references(project.path))
-        for problem in missing_scripts(project.path):
-            problems.setdefault(problem, []).append(project.id)
+    problems = problems_by_answer_set(rendered_matrix, missing_scripts)
+    references = sum(len(script_references(project.path)) for project in rendered_matrix)
     record(
         f"render: {references} names of scripts in the scripts, Makefiles and workflows of "
         f"{len(rendered_matrix)} answer sets checked to exist"
     )
-    assert not problems, "\n".join(f"{p} (in {', '.join(ids[:3])})" for p, ids in problems.items())
+    assert not problems, report(problems)

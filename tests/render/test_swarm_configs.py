@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import RenderedProject
+from tests.render.problems import problems_by_answer_set, report
 from tests.report import record
 
 STACK = "shipshape-check"
@@ -90,18 +91,14 @@ def problems_of(project: Path) -> list[str]:
 
 
 def test_every_config_is_versioned_by_its_content(rendered_matrix: list[RenderedProject]) -> None:
-    problems: dict[str, list[str]] = {}
-    counted = 0
-    for project in rendered_matrix:
-        counted += len(declared_configs(project.path))
-        for problem in problems_of(project.path):
-            problems.setdefault(problem, []).append(project.id)
+    problems = problems_by_answer_set(rendered_matrix, problems_of)
+    counted = sum(len(declared_configs(project.path)) for project in rendered_matrix)
     record(
         f"render: {counted} Swarm configs of {len(rendered_matrix)} answer sets named after "
         "their content, as export_config_versions computes it"
     )
     assert counted, "no Swarm config in any answer set"
-    assert not problems, "\n".join(f"{p} (in {', '.join(ids[:3])})" for p, ids in problems.items())
+    assert not problems, report(problems)
 
 
 def test_a_changed_file_is_a_new_config_and_a_missing_one_is_named(

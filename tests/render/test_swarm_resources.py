@@ -9,11 +9,13 @@ One-off services (replicas 0, run by scripts/deploy) reserve nothing while they 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tests.conftest import RenderedProject
+from tests.render.problems import problems_by_answer_set, report
 from tests.report import record
 
 UNITS = {"K": 2**10, "M": 2**20, "G": 2**30}
@@ -41,6 +43,10 @@ def resource_problems(stack: dict[str, Any]) -> list[str]:
     return problems
 
 
+def production_stack(project: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load((project / "compose.prod.yaml").read_text()))
+
+
 def test_the_check_names_a_service_without_a_reservation() -> None:
     stack = {
         "services": {
@@ -59,17 +65,17 @@ def test_the_check_names_a_service_without_a_reservation() -> None:
 def test_every_long_running_service_reserves_memory(
     rendered_matrix: list[RenderedProject],
 ) -> None:
-    problems: dict[str, list[str]] = {}
-    services = set()
-    for project in rendered_matrix:
-        stack = yaml.safe_load((project.path / "compose.prod.yaml").read_text())
-        services |= {
-            name for name, s in stack["services"].items() if s["deploy"].get("replicas") != 0
-        }
-        for problem in resource_problems(stack):
-            problems.setdefault(problem, []).append(project.id)
+    problems = problems_by_answer_set(
+        rendered_matrix, lambda path: resource_problems(production_stack(path))
+    )
+    services = {
+        name
+        for project in rendered_matrix
+        for name, spec in production_stack(project.path)["services"].items()
+        if spec["deploy"].get("replicas") != 0
+    }
     record(
         f"render: memory limits and reservations of {len(services)} long-running services of "
         f"compose.prod.yaml in {len(rendered_matrix)} answer sets ({', '.join(sorted(services))})"
     )
-    assert not problems, "\n".join(f"{p} (in {', '.join(ids[:3])})" for p, ids in problems.items())
+    assert not problems, report(problems)
