@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import subprocess
+from datetime import datetime, timedelta
 
 from tests.docker.acme_ca import AcmeCa
 from tests.docker.docker_api_calls import calls_in_log
@@ -158,16 +159,37 @@ def test_web_process_runs_as_a_non_root_user(stack: EdgeStack) -> None:
     assert "0" not in uids
 
 
+# A stack's services start together: Traefik's Swarm provider may ask for its Docker API proxy
+# before the proxy's task is up and named in the network's DNS. It retries; these errors, up to
+# a few seconds past the proxy's start, are that race, not a fault.
+PROXY_DNS_SETTLE = timedelta(seconds=10)
+
+
+def _proxy_not_up_yet(entry: dict[str, object], proxy_started: datetime) -> bool:
+    if entry.get("providerName") != "swarm" or "traefik-docker-api" not in str(entry.get("error")):
+        return False
+    logged = datetime.fromisoformat(str(entry["time"]).replace("Z", "+00:00"))
+    return logged <= proxy_started + PROXY_DNS_SETTLE
+
+
 def test_traefik_logged_no_error(stack: EdgeStack, issued_certificate: object) -> None:
-    logs = stack.swarm.logs("traefik")
-    errors = []
-    for line in logs.splitlines():
+    proxy = stack.swarm.containers("traefik-docker-api", all_states=True)
+    started = [docker("inspect", "--format", "{{.State.StartedAt}}", c).strip() for c in proxy]
+    # Docker's nanoseconds are more than fromisoformat takes: seconds are enough here.
+    proxy_started = min(datetime.fromisoformat(s[:19] + "+00:00") for s in started)
+    errors: list[str] = []
+    race: list[str] = []
+    for line in stack.swarm.logs("traefik").splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue
         if entry.get("level") in {"error", "fatal", "panic"}:
-            errors.append(line)
+            (race if _proxy_not_up_yet(entry, proxy_started) else errors).append(line)
+    record(
+        f"docker: Traefik logged {len(race)} errors reaching its Docker API proxy before it had "
+        f"started (retried), {len(errors)} other errors"
+    )
     assert not errors, "\n".join(errors)
 
 
