@@ -16,7 +16,6 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import yaml
@@ -222,7 +221,9 @@ class LiveStack:
         manager["targets"] = [here(target) for target in manager["targets"]]
         jobs = []
         for job in config["scrape_configs"]:
-            targets = [here(t) for static in job["static_configs"] for t in static["targets"]]
+            # Tasks found through Swarm's DNS (`tasks.<service>`) are the one process here.
+            targets = [here(t) for t in configured_targets(job)]
+            job.pop("dns_sd_configs", None)
             if None in targets:
                 self.skipped_jobs.append(job["job_name"])
                 continue
@@ -273,19 +274,30 @@ class LiveStack:
         )
 
 
-def _api_port(project: Path) -> int:
+def configured_targets(job: dict[str, Any]) -> list[str]:
+    """A scrape job's targets as `service:port`: its static ones, and the services whose
+    tasks it finds through Swarm's DNS (`tasks.<service>`, type A, one port)."""
+    targets = [t for static in job.get("static_configs", []) for t in static["targets"]]
+    for lookup in job.get("dns_sd_configs", []):
+        assert lookup.get("type") == "A", lookup
+        assert "port" in lookup, lookup
+        targets += [f"{name.removeprefix('tasks.')}:{lookup['port']}" for name in lookup["names"]]
+    return targets
+
+
+def _job_port(project: Path, job_name: str) -> int:
     config = load_yaml(prometheus_dir(project) / "prometheus.yml")
-    api_job = next(job for job in config["scrape_configs"] if job["job_name"] == "api")
-    return int(api_job["static_configs"][0]["targets"][0].split(":")[1])
+    job = next(job for job in config["scrape_configs"] if job["job_name"] == job_name)
+    return int(configured_targets(job)[0].split(":")[1])
+
+
+def _api_port(project: Path) -> int:
+    return _job_port(project, "api")
 
 
 def _web_port(project: Path) -> int:
-    """The web front end's port, from its probe target (http://web:PORT/health)."""
-    config = load_yaml(prometheus_dir(project) / "prometheus.yml")
-    job = next(job for job in config["scrape_configs"] if job["job_name"] == "web-health")
-    port = urlparse(str(job["static_configs"][0]["targets"][0])).port
-    assert port is not None, job
-    return port
+    """The web front end's port, from its health probe's targets."""
+    return _job_port(project, "web-health")
 
 
 def has_web_front_end(project: Path) -> bool:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks, config_json
 from tests.lint.tools import tool
+from tests.monitoring.live_stack import configured_targets
 from tests.monitoring.projects import load_yaml, prometheus_dir
 
 # service -> port: where Grafana, Alloy and the exporters connect (their config files or env).
@@ -73,10 +74,9 @@ def scrape_targets(project: Path) -> list[tuple[str, str]]:
             if rule.get("target_label") == "__address__":
                 targets.append(("prometheus", rule["replacement"]))
                 prober = rule["replacement"].split(":")[0]
-        for static in job.get("static_configs", []):
-            for target in static["targets"]:
-                url = urlparse(target if "://" in target else f"scrape://{target}")
-                targets.append((prober, f"{url.hostname}:{url.port}"))
+        for target in configured_targets(job):
+            url = urlparse(target if "://" in target else f"scrape://{target}")
+            targets.append((prober, f"{url.hostname}:{url.port}"))
     for manager in prometheus["alerting"]["alertmanagers"]:
         targets += [("prometheus", target) for target in manager["static_configs"][0]["targets"]]
     return targets

@@ -133,6 +133,8 @@ RULES: list[Rule] = [
             "infra/monitoring/prometheus/prometheus.yml",
             "docs/monitoring.md",
             "docs/runbooks/api-down.md",
+            "docs/runbooks/api-task-down.md",
+            "docs/runbooks/host-missing.md",
         )
     ),
     *(
