@@ -73,6 +73,12 @@ RULES: list[Rule] = [
     ("docs/runbooks/deploy-and-rollback.md", _always),
     # Adding, draining and replacing nodes, scaling, moving the database node.
     ("docs/runbooks/swarm-nodes.md", _always),
+    # k6's scenarios, the script that runs them, and how to read them.
+    ("loadtest/main.js", _always),
+    ("loadtest/scenarios.js", _always),
+    ("loadtest/session.js", _always),
+    ("scripts/loadtest", _always),
+    ("docs/runbooks/load-testing.md", _always),
     # Least-privilege database roles, set up before every migration (the db-roles service).
     ("infra/postgres/roles.sql", _always),
     ("docs/runbooks/database-roles.md", _always),
