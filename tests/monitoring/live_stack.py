@@ -130,6 +130,21 @@ class LiveStack:
             env={**os.environ, "APP_ENV": "test"},
         )
         self.processes["prometheus"] = prometheus
+        self._wait_until_ready(prometheus)
+
+    @staticmethod
+    def _wait_until_ready(prometheus: LoopbackProcess, timeout: float = 90) -> None:
+        """Prometheus listens before its storage is open and answers 503 until then (longer
+        on a busy machine): queries wait for /-/ready."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://{prometheus.address}/-/ready", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"prometheus not ready within {timeout:.0f} s:\n{prometheus.log_tail()}")
 
     def _run(self, name: str, args: Any, env: dict[str, str] | None = None) -> None:
         process = LoopbackProcess(name, self.logs)
