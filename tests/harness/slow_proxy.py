@@ -19,6 +19,7 @@ class SlowProxy:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
 
     @property
     def origin(self) -> str:
@@ -44,6 +45,7 @@ class SlowProxy:
         upstream_reader, upstream_writer = await asyncio.open_connection(
             "127.0.0.1", self.upstream_port
         )
+        self.writers |= {client_writer, upstream_writer}
         await asyncio.gather(
             self._pipe(client_reader, upstream_writer, 0),
             self._pipe(upstream_reader, client_writer, self.delay),
@@ -58,8 +60,16 @@ class SlowProxy:
         asyncio.run_coroutine_threadsafe(self._listen(), self.loop).result(timeout=10)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    async def _close(self) -> None:
+        # In the loop's own thread: asyncio's server is not thread-safe (closed from another
+        # thread, its last connection's wakeup raced the close's).
         if self.server is not None:
             self.server.close()
+        for writer in self.writers:
+            writer.close()
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+        self.loop.close()
