@@ -5,11 +5,12 @@ with `endpoint_mode: dnsrr` a service's name resolves to one of its tasks per lo
 static target (`api:3000`) reaches a different task per scrape and mixes their counters.
 prometheus.yml finds them through `tasks.<service>` instead (dns_sd_configs).
 
-Here a one-node Swarm runs a small stack: two tasks of every service the project's
-prometheus.yml looks up that way, each serving metrics on the job's port and path (Debian's
+Here a one-node Swarm runs a small stack: two tasks of every service the stack files may run
+many of (global, or a replica count), each serving metrics on its job's port and path (Debian's
 node-exporter, the host's binary in the stand-ins' base image), the blackbox exporter with
 the project's modules for the probe jobs, and Prometheus with those jobs of the project's
-prometheus.yml unchanged but for their intervals. Every job must have one target per task.
+prometheus.yml that scrape those services, unchanged but for their intervals. Every such job
+must have one target per task (with static targets it had one).
 Not run here: the project's own stack file (the deploy layer runs it, without monitoring).
 """
 
@@ -19,7 +20,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -29,7 +29,7 @@ from tests.docker.engine import docker
 from tests.docker.standins import base_image
 from tests.docker.swarm import Stack
 from tests.harness.ports import free_port
-from tests.monitoring.live_stack import configured_targets
+from tests.monitoring.live_stack import configured_targets, service_and_port
 from tests.monitoring.projects import load_yaml, monitoring_dir, prometheus_dir
 from tests.rendering import render
 from tests.report import record
@@ -61,14 +61,6 @@ def many_task_services(project: Path) -> set[str]:
             if deploy.get("mode") == "global" or isinstance(replicas, str) or replicas > 1:
                 found.add(name)
     return found
-
-
-def service_and_port(target: str) -> tuple[str, int]:
-    """`api:3000`, or a probe's URL `http://api:3000/...`: ("api", 3000)."""
-    url = urlparse(target if "://" in target else f"scrape://{target}")
-    assert url.hostname, target
-    assert url.port, target
-    return url.hostname, url.port
 
 
 def many_task_jobs(project: Path) -> list[dict[str, Any]]:

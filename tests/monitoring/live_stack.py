@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import yaml
@@ -300,10 +301,18 @@ def configured_targets(job: dict[str, Any]) -> list[str]:
     return targets
 
 
+def service_and_port(target: str) -> tuple[str, int]:
+    """`api:3000`, or a probe's URL `http://api:3000/...`: ("api", 3000)."""
+    url = urlparse(target if "://" in target else f"scrape://{target}")
+    assert url.hostname, target
+    assert url.port, target
+    return url.hostname, url.port
+
+
 def _job_port(project: Path, job_name: str) -> int:
     config = load_yaml(prometheus_dir(project) / "prometheus.yml")
     job = next(job for job in config["scrape_configs"] if job["job_name"] == job_name)
-    return int(configured_targets(job)[0].split(":")[1])
+    return service_and_port(configured_targets(job)[0])[1]
 
 
 def _api_port(project: Path) -> int:

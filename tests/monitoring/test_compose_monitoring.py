@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from tests.lint.compose_stacks import ComposeStack, compose_env, compose_stacks, config_json
 from tests.lint.tools import tool
-from tests.monitoring.live_stack import configured_targets
+from tests.monitoring.live_stack import configured_targets, service_and_port
 from tests.monitoring.projects import load_yaml, prometheus_dir
 
 # service -> port: where Grafana, Alloy and the exporters connect (their config files or env).
@@ -75,8 +74,8 @@ def scrape_targets(project: Path) -> list[tuple[str, str]]:
                 targets.append(("prometheus", rule["replacement"]))
                 prober = rule["replacement"].split(":")[0]
         for target in configured_targets(job):
-            url = urlparse(target if "://" in target else f"scrape://{target}")
-            targets.append((prober, f"{url.hostname}:{url.port}"))
+            service, port = service_and_port(target)
+            targets.append((prober, f"{service}:{port}"))
     for manager in prometheus["alerting"]["alertmanagers"]:
         targets += [("prometheus", target) for target in manager["static_configs"][0]["targets"]]
     return targets
