@@ -38,6 +38,11 @@ class LoadReport:
     def summary(self) -> str:
         return f"{self.total} requests, {self.failed} failed"
 
+    def failures(self) -> str:
+        """What the failed requests got: each non-2xx status and each error, with counts."""
+        bad = {f"HTTP {s}": n for s, n in self.statuses.items() if not 200 <= s < 300}
+        return "; ".join(f"{n} x {what}" for what, n in {**bad, **self.errors}.items())
+
 
 def parse_report(output: str) -> LoadReport:
     report = LoadReport(output=output)

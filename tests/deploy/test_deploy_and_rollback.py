@@ -171,7 +171,10 @@ def under_load(server: DeployServer, what: str, *script: str) -> subprocess.Comp
     summary = ", ".join(f"{name} {load.summary()}" for name, load in loads.items())
     record(f"deploy [{server.stack}]: {what} under load: {summary}")
     failed = sum(load.failed for load in loads.values())
-    assert failed == 0, f"{summary}\n{server.troubled_requests()}\n{result.stdout}"
+    failures = "\n".join(
+        f"{name}: {load.failures()}" for name, load in loads.items() if load.failed
+    )
+    assert failed == 0, f"{summary}\n{failures}\n{server.troubled_requests()}\n{result.stdout}"
     return result
 
 
