@@ -109,6 +109,14 @@ AUTH_VARIABLES = [
     "LOGIN_BACKOFF_MAX_SECONDS",
 ]
 SENTRY_VARIABLES = ["SENTRY_DSN"]
+# Read by the OpenTelemetry SDK itself (app/tracing.py, src/tracing.ts), not by the
+# configuration schema: the ones env/<environment>.env sets; the SDK reads any other OTEL_*.
+TRACING_VARIABLES = [
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+]
 
 
 def api_variables(answers: Mapping[str, Any]) -> list[str]:
@@ -117,6 +125,7 @@ def api_variables(answers: Mapping[str, Any]) -> list[str]:
         *API_VARIABLES,
         *(AUTH_VARIABLES if answers.get("use_auth", True) else []),
         *(SENTRY_VARIABLES if answers.get("use_sentry", True) else []),
+        *TRACING_VARIABLES,
     ]
 
 

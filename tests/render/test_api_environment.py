@@ -12,10 +12,13 @@ from pathlib import Path
 
 import yaml
 
+from extensions.naming import TRACING_VARIABLES
 from tests.conftest import RenderedProject
 
 # Set in the image (the release's version), not in env/<environment>.env.
 FROM_THE_IMAGE = {"APP_VERSION"}
+# Read by the OpenTelemetry SDK, not by the configuration schema (extensions/naming.py).
+READ_BY_THE_TRACING_SDK = set(TRACING_VARIABLES)
 NESTJS_SCHEMA = "apps/api/src/config/config.schema.ts"
 FASTAPI_SETTINGS = "apps/api/app/config.py"
 
@@ -31,7 +34,7 @@ def configuration_reads(project: Path) -> set[str]:
         )
         names = [name.upper() for name in fields]
     assert names, f"no configuration fields found in {project}"
-    return set(names) - FROM_THE_IMAGE
+    return set(names) - FROM_THE_IMAGE | READ_BY_THE_TRACING_SDK
 
 
 def compose_environment(project: Path, service: str) -> set[str]:
