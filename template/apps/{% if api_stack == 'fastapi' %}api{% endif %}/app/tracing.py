@@ -59,7 +59,9 @@ def _resource(settings: Settings) -> Resource:
     )
 
 
-def configure_tracing(app: FastAPI, settings: Settings, resources: Resources) -> TracerProvider | None:
+def configure_tracing(
+    app: FastAPI, settings: Settings, resources: Resources
+) -> TracerProvider | None:
     """Instrument `app` and its connections when tracing is on; the provider to shut down
     (it sends what is left) when the app stops, or None."""
     if not tracing_enabled():
