@@ -4,7 +4,7 @@ On only when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
 OTEL_EXPORTER_OTLP_ENDPOINT): otherwise nothing is instrumented and a request pays for no
 span at all. Then: a server span per request named by its route template (FastAPI's
 instrumentation: `GET /api/v1/notes/{note_id}`), the SQL statements and Redis commands it
-runs as child spans, a `traceparent` header from the caller (the web front end) continuing the
+runs as child spans (asyncpg's queries, Redis commands), a `traceparent` header from the caller (the web front end) continuing the
 caller's trace, and spans sent over OTLP/HTTP in batches. The sampler, service name, headers
 and the rest come from the SDK's own variables (OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME,
 OTEL_EXPORTER_OTLP_HEADERS ...; .env.example sets the first few). Every log line of a traced
@@ -18,9 +18,9 @@ import os
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import (
     SERVICE_NAME,
     SERVICE_VERSION,
@@ -70,10 +70,13 @@ def configure_tracing(
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls=",".join(UNTRACED_PATHS)
+        app,
+        tracer_provider=provider,
+        excluded_urls=",".join(UNTRACED_PATHS),
+        # Not a span per ASGI message sent or received: the request's span says it all.
+        exclude_spans=["receive", "send"],
     )
-    SQLAlchemyInstrumentor().instrument(
-        engine=resources.engine.sync_engine, tracer_provider=provider
-    )
+    # The driver's queries (SQLAlchemy's own instrumentation stops at SQLAlchemy 2.0).
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)
     RedisInstrumentor.instrument_client(resources.redis, tracer_provider=provider)
     return provider
