@@ -12,6 +12,10 @@ handler's local variables or the request body would send the secrets along.
 The API gets a database role of its own with a random password, and a random JWT secret, so
 their values are distinctive enough to look for (the shared server's superuser password is
 "postgres", a word every event contains).
+
+Tracing is on too, its spans sent to a local OTLP receiver: each report is tagged with the
+failed request's trace id (the trace, the report and the log lines find each other by it),
+and the spans carry no secret either.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from tests.harness.accounts import login, register
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import show
+from tests.harness.otlp_receiver import OtlpReceiver
 from tests.harness.project import GeneratedProject
 from tests.harness.sentry_receiver import SentryReceiver
 
@@ -102,6 +107,22 @@ def wait_for_reports(sentry: SentryReceiver, routes: list[str]) -> dict[str, int
         time.sleep(0.2)
 
 
+def tagged_trace_ids(events: list[dict[str, Any]]) -> set[str]:
+    """The trace_id tags of `events` (the SDKs send tags as an object or as pairs)."""
+    found = set()
+    for event in events:
+        tags = event.get("tags") or {}
+        pairs = tags.items() if isinstance(tags, dict) else tags
+        found |= {str(value) for key, value in pairs if key == "trace_id"}
+    return found
+
+
+def traceparent() -> tuple[str, str]:
+    """A caller's new trace id and the sampled traceparent header that starts it."""
+    trace_id = secrets.token_hex(16)
+    return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+
 def assert_server_error(response: httpx.Response) -> None:
     assert 500 <= response.status_code < 600, (
         f"expected a server error with the database refusing connections{show(response)}"
@@ -117,13 +138,18 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
 
     # The API's own role, with a password nothing else uses (the harness made it).
     roles = project.roles("sentry")
-    with SentryReceiver() as sentry:
+    login_trace, login_parent = traceparent()
+    refresh_trace, refresh_parent = traceparent()
+    with SentryReceiver() as sentry, OtlpReceiver() as tracing:
         api = ApiProcess.for_project(
             project,
             name="error-reports",
             DATABASE_URL=roles.api_url,
             JWT_ACCESS_SECRET=jwt_secret,
             SENTRY_DSN=sentry.dsn,
+            OTEL_EXPORTER_OTLP_ENDPOINT=tracing.endpoint,
+            OTEL_TRACES_SAMPLER="parentbased_always_on",
+            OTEL_BSP_SCHEDULE_DELAY="100",
         )
         api.start()
         try:
@@ -141,14 +167,19 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
                         client.post(
                             "auth/login",
                             json={"email": account.email, "password": password},
-                            headers=headers,
+                            headers={**headers, "traceparent": login_parent},
                         )
                     )
                 with http.client(api.base_url) as client:
                     assert_server_error(
-                        client.post("auth/refresh", json={"refreshToken": refresh}, headers=headers)
+                        client.post(
+                            "auth/refresh",
+                            json={"refreshToken": refresh},
+                            headers={**headers, "traceparent": refresh_parent},
+                        )
                     )
                 counts = wait_for_reports(sentry, ["auth/login", "auth/refresh"])
+            spans = tracing.trace(login_trace, bool) + tracing.trace(refresh_trace, bool)
         finally:
             api.stop()
 
@@ -158,6 +189,10 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
         f"no error report of each failed request within {DELIVERY_DEADLINE}s: {counts}; "
         f"received {[item.type for item in sentry.items]}\n{api.output_tail()}"
     )
+    for route, trace_id in (("auth/login", login_trace), ("auth/refresh", refresh_trace)):
+        tags = tagged_trace_ids(reported(sentry, route))
+        assert tags == {trace_id}, f"{route}'s reports are tagged {tags}, not its trace {trace_id}"
+    assert spans, "no span of the failed requests reached the trace receiver"
     forbidden = {
         "the password sent to /auth/login": password,
         "the refresh token": refresh,
@@ -172,9 +207,15 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
         for item in sentry.items
         for what, value in forbidden.items()
         if (at := item.text.find(value)) >= 0
+    ] + [
+        f"{what} in the span {span.name}: {span.attributes}"
+        for span in spans
+        for what, value in forbidden.items()
+        if value in repr(span)
     ]
     print(
         f"{len(sentry.items)} items received ({', '.join(sorted({i.type for i in sentry.items}))}),"
-        f" error reports per route: {counts}; {len(forbidden)} secrets looked for"
+        f" error reports per route: {counts}, each tagged with its trace; {len(spans)} spans;"
+        f" {len(forbidden)} secrets looked for"
     )
     assert not leaks, "secrets reached the error reports:\n" + "\n\n".join(leaks)

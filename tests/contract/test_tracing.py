@@ -58,8 +58,8 @@ def server_span(spans: list[Span]) -> Span | None:
     return next((span for span in spans if span.kind == SERVER), None)
 
 
-def database_spans(spans: list[Span]) -> list[Span]:
-    return [span for span in spans if span.attributes.get("db.system") == "postgresql"]
+def database_spans(spans: list[Span], system: str = "postgresql") -> list[Span]:
+    return [span for span in spans if span.attributes.get("db.system.name") == system]
 
 
 def test_a_request_is_one_trace_with_its_database_spans_and_its_log_line(
@@ -77,6 +77,10 @@ def test_a_request_is_one_trace_with_its_database_spans_and_its_log_line(
     assert server.name == NOTES_ROUTE
     assert server.parent_span_id == caller_span  # the caller's trace, continued
     assert server.service == "traced-api"  # OTEL_SERVICE_NAME
+    # OpenTelemetry's stable attribute names, the same on both stacks (FastAPI opts in to them).
+    assert server.attributes.get("http.request.method") == "GET", server
+    assert server.attributes.get("http.route") == "/api/v1/notes", server
+    assert server.attributes.get("http.response.status_code") == 200, server
     # Each statement's span descends from the request's server span.
     by_id = {span.span_id: span for span in spans}
     statements = database_spans(spans)
@@ -87,11 +91,15 @@ def test_a_request_is_one_trace_with_its_database_spans_and_its_log_line(
             ancestor = by_id[ancestor.parent_span_id]
         assert ancestor.span_id == server.span_id, f"{statement} is not under {server}"
 
+    cache = database_spans(spans, "redis")
+    if runtime_case.answers["use_cache"]:
+        assert cache, f"no Redis span in trace {trace_id}: {spans}"
+
     line = completion_line(traced_api, response.headers["x-request-id"])
     assert line.get("trace_id") == trace_id, line
     record(
-        f"trace {runtime_case.id}: {server.name} with {len(statements)} database spans "
-        f"of {len(spans)}; its log line carries trace_id"
+        f"trace {runtime_case.id}: {server.name} with {len(statements)} database and "
+        f"{len(cache)} Redis spans of {len(spans)}; its log line carries trace_id"
     )
 
 

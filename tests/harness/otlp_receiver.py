@@ -1,6 +1,7 @@
 """An OTLP/HTTP trace receiver on loopback: takes what an OpenTelemetry SDK exports to
-`http://127.0.0.1:<port>` (POST /v1/traces, protobuf, plain or gzip) and keeps every span,
-decoded with the protocol's own definitions (opentelemetry-proto)."""
+`http://127.0.0.1:<port>` (POST /v1/traces, protobuf, plain or gzip, with a length or chunked
+as Node.js's exporter sends it) and keeps every span, decoded with the protocol's own
+definitions (opentelemetry-proto)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class OtlpReceiver(LoopbackHttpServer):
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.body()
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
                 if self.path != "/v1/traces":
@@ -58,6 +59,16 @@ class OtlpReceiver(LoopbackHttpServer):
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            def body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                    return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                chunks = []
+                while size := int(self.rfile.readline().split(b";", 1)[0], 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+                self.rfile.readline()  # the CRLF after the last, empty chunk
+                return b"".join(chunks)
 
             def log_message(self, *args: object) -> None:  # keep pytest output clean
                 pass

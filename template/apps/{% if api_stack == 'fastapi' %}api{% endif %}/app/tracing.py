@@ -4,16 +4,19 @@ On only when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
 OTEL_EXPORTER_OTLP_ENDPOINT): otherwise nothing is instrumented and a request pays for no
 span at all. Then: a server span per request named by its route template (FastAPI's
 instrumentation: `GET /api/v1/notes/{note_id}`), the SQL statements and Redis commands it
-runs as child spans (asyncpg's queries, Redis commands), a `traceparent` header from the caller (the web front end) continuing the
-caller's trace, and spans sent over OTLP/HTTP in batches. The sampler, service name, headers
-and the rest come from the SDK's own variables (OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME,
-OTEL_EXPORTER_OTLP_HEADERS ...; .env.example sets the first few). Every log line of a traced
-request carries its trace_id and span_id (app/logs.py).
+runs as child spans (asyncpg's queries, Redis commands), a `traceparent` header from the
+caller (the web front end) continuing the caller's trace, and spans sent over OTLP/HTTP in
+batches. The sampler, service name, headers and the rest come from the SDK's own variables
+(OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS ...; .env.example sets
+the first few). Attribute names are OpenTelemetry's stable ones, as the NestJS stack writes
+them. Every log line of a traced request carries its trace_id and span_id (app/logs.py).
 """
 
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -37,6 +40,17 @@ from app.resources import Resources
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 # Probes and scrapes, every few seconds: spans of them would drown the requests' own.
 UNTRACED_PATHS = (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics")
+
+# The trace id of the request being served, set when its server span starts. Its span has
+# ended by the time the outermost middleware reports an unhandled error, so the error report
+# (app/error_tracking.py) reads the id here, not from the current span.
+request_trace_id: ContextVar[str | None] = ContextVar("request_trace_id", default=None)
+
+
+def _remember_trace_id(span: trace.Span, _scope: dict[str, Any]) -> None:
+    context = span.get_span_context()
+    if context.is_valid:
+        request_trace_id.set(format(context.trace_id, "032x"))
 
 
 def tracing_enabled() -> bool:
@@ -66,6 +80,9 @@ def configure_tracing(
     (it sends what is left) when the app stops, or None."""
     if not tracing_enabled():
         return None
+    # OpenTelemetry's stable HTTP and database attribute names (http.request.method,
+    # db.system.name ...), as the Node.js instrumentations write them, unless set otherwise.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
     provider = TracerProvider(resource=_resource(settings))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
@@ -75,8 +92,10 @@ def configure_tracing(
         excluded_urls=",".join(UNTRACED_PATHS),
         # Not a span per ASGI message sent or received: the request's span says it all.
         exclude_spans=["receive", "send"],
+        server_request_hook=_remember_trace_id,
     )
-    # The driver's queries (SQLAlchemy's own instrumentation stops at SQLAlchemy 2.0).
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    # The driver's queries (SQLAlchemy's own instrumentation stops at SQLAlchemy 2.0). Its
+    # constructor has no annotations, the one untyped call here.
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     RedisInstrumentor.instrument_client(resources.redis, tracer_provider=provider)
     return provider

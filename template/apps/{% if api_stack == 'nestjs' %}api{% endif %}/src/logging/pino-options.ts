@@ -1,6 +1,7 @@
 import { type Logger, type LoggerOptions, pino, stdTimeFunctions } from 'pino';
 
 import type { AppConfig } from '../config/config.schema';
+import { traceIds } from '../tracing/trace-ids';
 
 // Fields whose values never reach the logs: at the top level of a line, in a request body,
 // and in headers (alone or a request's). Explicit paths, because pino redacts those for
@@ -12,7 +13,7 @@ const REDACTED_PATHS = ['', 'body.', 'headers.', 'req.headers.'].flatMap((parent
 
 /**
  * pino settings: one JSON object per line with an ISO `time`, the level as a word, `msg`,
- * and the app's name, version and environment.
+ * the app's name, version and environment, and a traced request's trace_id and span_id.
  */
 export function pinoOptions(config: AppConfig): LoggerOptions {
   return {
@@ -21,6 +22,7 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    mixin: traceIds,
   };
 }
 

@@ -3,14 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 
 import type { AppConfig } from '../config/config.schema';
+import { stopTracing } from '../tracing/tracing-lifecycle';
 import { ShutdownState } from './shutdown-state';
 
 /**
  * On SIGTERM (or SIGINT): readiness answers 503 at once so the load balancer stops sending
  * traffic; keep serving for SHUTDOWN_DELAY_MS while it notices; then stop accepting
  * connections and let requests in flight finish, for at most SHUTDOWN_DRAIN_MS; then close
- * the database pool and Redis (their onApplicationShutdown hooks) and exit 0, or 1 when the
- * drain time ran out.
+ * the database pool and Redis (their onApplicationShutdown hooks), send the last spans where
+ * tracing is on, and exit 0, or 1 when the drain time ran out.
  */
 export function installGracefulShutdown(
   app: INestApplication,
@@ -37,6 +38,7 @@ export function installGracefulShutdown(
       logger.error(`requests still in flight after ${config.SHUTDOWN_DRAIN_MS} ms: exiting`);
       process.exit(1);
     }
+    await stopTracing();
     logger.log('shutdown complete');
     process.exit(0);
   };
