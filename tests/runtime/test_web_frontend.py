@@ -1,6 +1,7 @@
 """The built web front end, run as its image runs it (the standalone server.js, started by
 `make web-start`), for each answer set with `web_frontend: nextjs`: its health endpoint, the
-home page rendered on the server with the API's status, and a graceful SIGTERM."""
+home page rendered on the server with the API's status, a graceful SIGTERM, and its traces
+joined to the API's."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ import pytest
 
 from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
 from tests.harness.loopback_http import LoopbackHttpServer
+from tests.harness.otlp_receiver import OtlpReceiver, Span
 from tests.harness.ports import free_ports
 from tests.harness.project import GeneratedProject
 from tests.harness.session import runtime_session
 from tests.harness.web_process import WebProcess
+from tests.report import record
 
 WEB_CASES = [case for case in RUNTIME_CASES if case.has_web]
 SHUTDOWN_DELAY_MS = 1500
@@ -58,13 +61,17 @@ def app_name(project: GeneratedProject) -> str:
 
 
 class StandInApi(LoopbackHttpServer):
-    """Answers GET /api/v1/health with a chosen status, on the port API_URL names."""
+    """Answers GET /api/v1/health with a chosen status, on the port API_URL names; keeps the
+    `traceparent` header of each request (None where there was none)."""
 
     def __init__(self, port: int, status: int) -> None:
         answer = status
+        self.traceparents: list[str | None] = []
+        traceparents = self.traceparents
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                traceparents.append(self.headers.get("traceparent"))
                 code = answer if self.path == "/api/v1/health" else 404
                 self.send_response(code)
                 self.send_header("content-type", "application/json")
@@ -175,3 +182,53 @@ def test_sigterm_turns_health_503_keeps_serving_then_exits_0(
     assert code == 0, server.output_tail()
     assert waited >= SHUTDOWN_DELAY_MS / 1000 - 0.3, f"exited after {waited:.2f}s"
     assert "SIGTERM received" in server.stdout_path.read_text()
+
+
+SERVER, CLIENT = 2, 3  # OTLP's SpanKind
+
+
+def test_a_page_and_its_api_call_are_one_trace(
+    web_project: GeneratedProject, api_port: int
+) -> None:
+    """With an OTLP endpoint set, the server's call to the API carries a `traceparent` of the
+    page's own trace, its parent the call's client span; the API continues it
+    (tests/contract/test_tracing.py), so a page and its API calls are one trace. Spans are
+    batched for a minute here: they reach the receiver only because a stopping server sends
+    what it still holds."""
+    with OtlpReceiver() as receiver, StandInApi(api_port, 200) as api:
+        server = WebProcess.for_web_project(
+            web_project,
+            f"http://127.0.0.1:{api_port}",
+            name="web-traced",
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+            OTEL_TRACES_SAMPLER="always_on",
+            OTEL_BSP_SCHEDULE_DELAY="60000",
+        )
+        server.start()
+        try:
+            page = httpx.get(f"{server.origin}/", timeout=10)
+            assert api_state(page.text) == "up"
+            server.send_sigterm()
+            code = server.wait_exit(timeout=30)
+        finally:
+            server.stop(timeout=5)
+        assert code == 0, server.output_tail()
+        assert api.traceparents, "the page never called the API"
+        assert all(api.traceparents), f"a call to the API without traceparent: {api.traceparents}"
+        _, trace_id, parent_id, _ = str(api.traceparents[-1]).split("-")
+        spans = receiver.trace(trace_id, lambda found: len(found) > 1, timeout=5)
+
+    by_id = {span.span_id: span for span in spans}
+    call: Span | None = by_id.get(parent_id)
+    assert call is not None, f"the API call's parent {parent_id} is not a span of {spans}"
+    assert call.kind == CLIENT, call
+    assert call.service == f"{app_name(web_project)}-web", call
+    # The call descends from the page's server span, in the same trace.
+    ancestor = call
+    while ancestor.parent_span_id in by_id:
+        ancestor = by_id[ancestor.parent_span_id]
+    assert ancestor.kind == SERVER, f"{call} is not under a server span: {spans}"
+    record(
+        f"web trace {web_project.case.id}: {ancestor.name} -> {call.name}, whose traceparent "
+        f"the API got; {len(spans)} spans of the page, sent at shutdown"
+    )

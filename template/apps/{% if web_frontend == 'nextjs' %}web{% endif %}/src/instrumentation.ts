@@ -1,18 +1,30 @@
 /**
  * Runs once when the server starts (Next.js calls register() before serving).
  *
+ * Tracing first, where an OTLP endpoint is set (lib/tracing.ts): nothing of OpenTelemetry is
+ * loaded otherwise.
+ *
  * With NEXT_MANUAL_SIG_HANDLE set (the image and `make start` set it), Next.js installs no
  * signal handlers of its own (its handler exits at once, with code 143 on SIGTERM): this
  * one lets a stopping server keep serving for SHUTDOWN_DELAY_MS while /health answers 503,
- * then exits 0. Without it (`next dev`), Next.js' own handling applies.
+ * sends the spans still batched, then exits 0. Without it (`next dev`), Next.js' own
+ * handling applies.
  */
 export async function register(): Promise<void> {
-  // Only the Node.js server has process signals; this file is built for the edge runtime
-  // too, where the import below must not happen.
-  if (process.env.NEXT_RUNTIME !== 'nodejs' || !process.env.NEXT_MANUAL_SIG_HANDLE) {
+  // Only the Node.js server has process signals and calls the API; this file is built for
+  // the edge runtime too, where the imports below must not happen.
+  if (process.env.NEXT_RUNTIME !== 'nodejs') {
+    return;
+  }
+  const { shutdownDelayMs, tracingEnabled } = await import('./lib/settings');
+  const tracing = tracingEnabled(process.env) ? await import('./lib/tracing') : undefined;
+  tracing?.startTracing(process.env);
+  if (!process.env.NEXT_MANUAL_SIG_HANDLE) {
     return;
   }
   const { installShutdownHandlers } = await import('./lib/graceful-shutdown');
-  const { shutdownDelayMs } = await import('./lib/settings');
-  installShutdownHandlers({ delayMs: shutdownDelayMs(process.env) });
+  installShutdownHandlers({
+    delayMs: shutdownDelayMs(process.env),
+    beforeExit: tracing?.flushTraces,
+  });
 }

@@ -56,6 +56,31 @@ describe('installShutdownHandlers', () => {
     expect(target.exits).toEqual([0]);
   });
 
+  it('runs the last work after the delay, then exits 0', async () => {
+    let finish = (): void => undefined;
+    const beforeExit = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    installShutdownHandlers({ delayMs: 1000, target, log, beforeExit });
+    target.emit('SIGTERM', 'SIGTERM');
+    vi.advanceTimersByTime(999);
+    expect(beforeExit).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(beforeExit).toHaveBeenCalledOnce();
+    await vi.runAllTimersAsync();
+    expect(target.exits).toEqual([]); // still sending
+    finish();
+    await vi.runAllTimersAsync();
+    expect(target.exits).toEqual([0]);
+  });
+
+  it('exits 0 when the last work fails, saying why', async () => {
+    const beforeExit = () => Promise.reject(new Error('collector unreachable'));
+    installShutdownHandlers({ delayMs: 0, target, log, beforeExit });
+    target.emit('SIGTERM', 'SIGTERM');
+    await vi.runAllTimersAsync();
+    expect(target.exits).toEqual([0]);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('collector unreachable'));
+  });
+
   it('installs its handlers once per process', () => {
     expect(installShutdownHandlers({ delayMs: 0, target, log })).toBe(true);
     expect(installShutdownHandlers({ delayMs: 0, target, log })).toBe(false);

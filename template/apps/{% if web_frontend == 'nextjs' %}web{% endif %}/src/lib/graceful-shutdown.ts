@@ -10,6 +10,8 @@ export interface ShutdownOptions {
   delayMs: number;
   target?: SignalTarget;
   log?: (message: string) => void;
+  /** Last work before the process exits (sending the spans still batched). */
+  beforeExit?: () => Promise<void>;
 }
 
 export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -17,7 +19,7 @@ export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']
 /**
  * On SIGTERM (docker stop, a deploy retiring this container) or SIGINT: /health turns 503 at
  * once, the server keeps serving for `delayMs` while the proxy notices and stops routing
- * here, then the process exits 0. A second signal exits at once.
+ * here, then `beforeExit` runs and the process exits 0. A second signal exits at once.
  *
  * Returns false when handlers were installed already in this process.
  */
@@ -27,6 +29,7 @@ export function installShutdownHandlers({
   log = (message) => {
     console.info(message);
   },
+  beforeExit,
 }: ShutdownOptions): boolean {
   if (!claimSignalHandlers()) {
     return false;
@@ -40,7 +43,18 @@ export function installShutdownHandlers({
       stopping = true;
       markShuttingDown();
       log(`${signal} received: /health answers 503, exiting in ${delayMs} ms`);
-      setTimeout(() => target.exit(0), delayMs);
+      setTimeout(() => {
+        if (beforeExit === undefined) {
+          target.exit(0);
+          return;
+        }
+        // Exits 0 whatever happens to the last work: the requests were served.
+        void beforeExit()
+          .catch((error: unknown) => {
+            log(`before exiting: ${String(error)}`);
+          })
+          .finally(() => target.exit(0));
+      }, delayMs);
     }
   };
   for (const signal of SHUTDOWN_SIGNALS) {

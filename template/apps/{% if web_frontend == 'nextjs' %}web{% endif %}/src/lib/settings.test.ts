@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiUrl, appName, DEFAULT_APP_NAME, shutdownDelayMs } from './settings';
+import { apiUrl, appName, DEFAULT_APP_NAME, shutdownDelayMs, tracingEnabled } from './settings';
 
 describe('appName', () => {
   it('is APP_NAME, else a default', () => {
@@ -38,5 +38,21 @@ describe('shutdownDelayMs', () => {
     for (const value of ['-1', '1.5', '5s', 'soon']) {
       expect(() => shutdownDelayMs({ SHUTDOWN_DELAY_MS: value })).toThrow(/SHUTDOWN_DELAY_MS/);
     }
+  });
+});
+
+describe('tracingEnabled', () => {
+  it('is on only with an OTLP endpoint', () => {
+    expect(tracingEnabled({})).toBe(false);
+    expect(tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: '' })).toBe(false);
+    expect(tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
+    expect(tracingEnabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' })).toBe(
+      true,
+    );
+  });
+
+  it('is off when the SDK is disabled', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' };
+    expect(tracingEnabled(env)).toBe(false);
   });
 });

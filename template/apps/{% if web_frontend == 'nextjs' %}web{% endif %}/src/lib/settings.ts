@@ -41,3 +41,18 @@ export function shutdownDelayMs(env: Environment): number {
   }
   return Number(value);
 }
+
+/** Where spans go: the traces' own endpoint, or the one for every signal. */
+const OTLP_ENDPOINT_VARIABLES = [
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+];
+
+/** Tracing is on only where an OTLP endpoint is set and the SDK is not disabled, as on the
+ * API: otherwise nothing of OpenTelemetry is loaded. */
+export function tracingEnabled(env: Environment): boolean {
+  if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') {
+    return false;
+  }
+  return OTLP_ENDPOINT_VARIABLES.some((name) => Boolean(env[name]));
+}
