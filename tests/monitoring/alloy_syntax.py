@@ -8,6 +8,7 @@ reference (e.g. `loki.write.local.receiver`) names a component defined in the fi
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +114,8 @@ class Parser:
     def expression(self) -> object:
         value = self.unary()
         while self.peek()[0] == "op":
-            self.take(kind="op")
-            value = ("binary", value, self.unary())
+            operator = self.take(kind="op")
+            value = ("binary", operator, value, self.unary())
         return value
 
     def unary(self) -> object:
@@ -165,3 +166,16 @@ class Parser:
 
 def parse(text: str) -> Config:
     return Parser(text).parse()
+
+
+def string_value(expression: object, env: dict[str, str]) -> str:
+    """The string an expression of the config evaluates to, where it is made of what this
+    project's config uses for strings: literals, `sys.env("NAME")` (from `env`) and `+`."""
+    if isinstance(expression, str) and expression.startswith('"'):
+        return str(json.loads(expression))
+    if isinstance(expression, tuple) and expression[0] == "binary" and expression[1] == "+":
+        return string_value(expression[2], env) + string_value(expression[3], env)
+    if isinstance(expression, tuple) and expression[:2] == ("call", "sys.env"):
+        (name,) = expression[2]
+        return env[string_value(name, env)]
+    raise AlloySyntaxError(f"not a string expression this check evaluates: {expression!r}")
