@@ -10,6 +10,7 @@ Against an API instance of its own whose endpoint is a receiver started by the t
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 
@@ -21,10 +22,27 @@ from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import assert_status, client
 from tests.harness.otlp_receiver import OtlpReceiver, Span
+from tests.monitoring.projects import load_yaml
+from tests.paths import ROOT
 from tests.report import record
 
 SERVER, CLIENT = 2, 3  # OTLP's SpanKind
 NOTES_ROUTE = "GET /api/v1/notes"
+# Grafana's Loki data source of a project with monitoring: its derived field links a log line
+# to its trace.
+DATASOURCES = (
+    ROOT / "template/infra/{% if use_monitoring %}monitoring{% endif %}"
+    "/grafana/provisioning/datasources/datasources.yml"
+)
+
+
+def linked_trace_id(line: str) -> str | None:
+    """The trace id Grafana finds in a raw log line (the derived field's regex, RE2 syntax
+    that Python's re reads alike)."""
+    sources = load_yaml(DATASOURCES)["datasources"]
+    (field,) = next(s for s in sources if s["uid"] == "loki")["jsonData"]["derivedFields"]
+    match = re.search(field["matcherRegex"], line)
+    return match.group(1) if match else None
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +115,16 @@ def test_a_request_is_one_trace_with_its_database_spans_and_its_log_line(
 
     line = completion_line(traced_api, response.headers["x-request-id"])
     assert line.get("trace_id") == trace_id, line
+    # In Grafana the raw line links to the trace (the API's own serialisation, as Loki has it).
+    request_id = response.headers["x-request-id"]
+    raw = next(
+        row for row in traced_api.stdout_lines() if request_id in row and "statusCode" in row
+    )
+    assert linked_trace_id(raw) == trace_id, f"Grafana's log-to-trace link misses it in {raw}"
     record(
         f"trace {runtime_case.id}: {server.name} with {len(statements)} database and "
-        f"{len(cache)} Redis spans of {len(spans)}; its log line carries trace_id"
+        f"{len(cache)} Redis spans of {len(spans)}; its log line carries trace_id, which "
+        "Grafana's link from logs to traces finds"
     )
 
 
