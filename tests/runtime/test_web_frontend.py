@@ -194,7 +194,7 @@ def test_a_page_and_its_api_call_are_one_trace(
     page's own trace, its parent the call's client span; the API continues it
     (tests/contract/test_tracing.py), so a page and its API calls are one trace. Spans are
     batched for a minute here: they reach the receiver only because a stopping server sends
-    what it still holds."""
+    what it still holds. Health checks make no trace."""
     with OtlpReceiver() as receiver, StandInApi(api_port, 200) as api:
         server = WebProcess.for_web_project(
             web_project,
@@ -206,6 +206,7 @@ def test_a_page_and_its_api_call_are_one_trace(
         )
         server.start()
         try:
+            assert httpx.get(f"{server.origin}/health", timeout=5).status_code == 200
             page = httpx.get(f"{server.origin}/", timeout=10)
             assert api_state(page.text) == "up"
             server.send_sigterm()
@@ -217,7 +218,12 @@ def test_a_page_and_its_api_call_are_one_trace(
         assert all(api.traceparents), f"a call to the API without traceparent: {api.traceparents}"
         _, trace_id, parent_id, _ = str(api.traceparents[-1]).split("-")
         spans = receiver.trace(trace_id, lambda found: len(found) > 1, timeout=5)
+        health = [
+            span for span in receiver.spans if span.attributes.get("http.target") == "/health"
+        ]
 
+    # Traefik's health checks, every 2 s, make no trace.
+    assert not health, f"health checks were traced: {health}"
     by_id = {span.span_id: span for span in spans}
     call: Span | None = by_id.get(parent_id)
     assert call is not None, f"the API call's parent {parent_id} is not a span of {spans}"

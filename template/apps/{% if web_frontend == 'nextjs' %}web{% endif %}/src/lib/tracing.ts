@@ -2,6 +2,7 @@ import { trace, type TracerProvider } from '@opentelemetry/api';
 import { registerOTel } from '@vercel/otel';
 
 import { apiUrl, appName, type Environment } from './settings';
+import { samplerFromEnvironment, SkipHealthChecks } from './trace-sampler';
 
 /**
  * Traces with OpenTelemetry, as the API's (same OTEL_* variables, same endpoint). Once a
@@ -10,12 +11,13 @@ import { apiUrl, appName, type Environment } from './settings';
  * (endpoint, sampler, headers), and its fetch instrumentation adds a `traceparent` header to
  * the server's calls to the API, and only to them: other hosts learn nothing of the trace.
  * The API continues that trace, so a page and the API calls it made are one trace. The
- * service is APP_NAME-web unless OTEL_SERVICE_NAME names it.
+ * service is APP_NAME-web unless OTEL_SERVICE_NAME names it; health checks make no trace.
  */
 export function startTracing(env: Environment): void {
   const api = apiUrl(env);
   registerOTel({
     serviceName: `${appName(env)}-web`,
+    traceSampler: new SkipHealthChecks(samplerFromEnvironment(env)),
     instrumentationConfig: { fetch: { propagateContextUrls: api ? [`${api}/`] : [] } },
   });
 }
