@@ -75,14 +75,17 @@ class DeployServer:
 
     def troubled_requests(self) -> str:
         """Traefik's access log lines of requests that failed (first) or took over a second:
-        which task each went to, with what status and after how long (for a failure's
-        message)."""
-        failed, slow = [], []
+        which task each went to, with what status and after how long; then Traefik's own
+        warnings and errors (a handshake refused never reaches the access log) and its
+        tasks (for a failure's message)."""
+        failed, slow, own = [], [], []
         for line in self.swarm_stack.logs("traefik").splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
+            if "level" in entry and entry["level"] not in ("info", "debug"):
+                own.append(f"{entry.get('time')} {entry['level']} {entry.get('message')}")
             status = entry.get("DownstreamStatus")
             duration = entry.get("Duration", 0) / 1e9
             described = (
@@ -93,7 +96,11 @@ class DeployServer:
                 failed.append(described)
             elif duration > 1:
                 slow.append(described)
-        return "\n".join([*failed[-30:], *slow[-10:]])
+        tasks = docker(
+            "service", "ps", "--no-trunc", "--format",
+            "{{.Name}} {{.CurrentState}} {{.Error}}", self.swarm_stack.service("traefik"),
+        )  # fmt: skip
+        return "\n".join([*failed[-30:], *slow[-10:], *own[-20:], "traefik tasks:", tasks])
 
     def down(self) -> None:
         self.swarm_stack.remove()

@@ -77,9 +77,7 @@ def test_alloy_collects_the_stacks_containers(project: Path, task_container: str
         values = block.attributes["values"]
         assert isinstance(values, list)
         for value in values:
-            matched = docker(
-                "ps", "--quiet", "--no-trunc", "--filter", f"{name}={string_value(value, env)}"
-            )
+            matched = docker("ps", "--quiet", "--filter", f"{name}={string_value(value, env)}")
             assert task_container in matched.split(), (
                 f"Alloy's filter {name}={string_value(value, env)} leaves out the stack's "
                 f"containers (labels: {container_labels(task_container)})"
