@@ -129,7 +129,7 @@ RULES: list[Rule] = [
     ("infra/backup/s3-server-policy.json", _backups_to("s3")),
     # The postgres service's entrypoint there: its archiver's settings from the ssh_config.
     ("scripts/with-wal-archive-settings", _backups_to("sftp")),
-    # Monitoring: Prometheus, Alertmanager, Grafana, Loki, with runbooks per alert.
+    # Monitoring: Prometheus, Alertmanager, Grafana, Loki, Tempo, with runbooks per alert.
     *(
         (path, _flag("use_monitoring"))
         for path in (
@@ -137,6 +137,7 @@ RULES: list[Rule] = [
             "infra/docker-api/alloy.allow",
             "infra/docker-api/cadvisor.allow",
             "infra/monitoring/prometheus/prometheus.yml",
+            "infra/monitoring/tempo/tempo.yml",
             "docs/monitoring.md",
             "docs/runbooks/api-down.md",
             "docs/runbooks/api-task-down.md",
