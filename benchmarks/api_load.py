@@ -6,10 +6,12 @@ app; everything else is here and identical for both, so their figures compare:
 - the all-features answer set of the stack is rendered (or `--project` given), installed,
   built and migrated, and started as `make start` would (tests/harness);
 - start-to-ready time: median of `--startups` starts of each;
-- then both servers run at once and wrk measures, in interleaved rounds, the bare app's
+- then the servers run at once and wrk measures, in interleaved rounds, the bare app's
   `GET /api/v1/health`, the generated API's `GET /api/v1/health` and an authenticated
-  `GET /api/v1/notes` of NOTES_IN_LIST notes; medians of the rounds are kept, so drift in the
-  machine's load (other jobs, thermal) hits both sides alike;
+  `GET /api/v1/notes` of NOTES_IN_LIST notes, and that list again on a second instance with
+  tracing on (every request sampled, spans sent to an OTLP receiver in this process); medians
+  of the rounds are kept, so drift in the machine's load (other jobs, thermal) hits both
+  sides alike;
 - throughput, p99 and server CPU time per request are printed, then ratios to the bare app.
 
 Needs wrk (Debian `wrk`), PostgreSQL and Redis via scripts/services, and the stack's
@@ -37,6 +39,7 @@ from tests.harness.answer_sets import RUNTIME_CASES
 from tests.harness.api_process import ApiProcess
 from tests.harness.commands import toolchain_env
 from tests.harness.http import client
+from tests.harness.otlp_receiver import OtlpReceiver
 from tests.harness.ports import free_port
 from tests.harness.project import GeneratedProject, render
 from tests.template_repo import snapshot_working_tree
@@ -153,10 +156,14 @@ def build_project(stack: str, workdir: Path, rendered: Path | None) -> Generated
     return project
 
 
-def generated_api(project: GeneratedProject, name: str) -> ApiProcess:
+def generated_api(project: GeneratedProject, name: str, **settings: str) -> ApiProcess:
     # A rate limit out of reach: the benchmark measures the limiter's cost, not its 429s.
     return ApiProcess.for_project(
-        project, name=name, RATE_LIMIT_MAX="1000000000", AUTH_RATE_LIMIT_MAX="1000000000"
+        project,
+        name=name,
+        RATE_LIMIT_MAX="1000000000",
+        AUTH_RATE_LIMIT_MAX="1000000000",
+        **settings,
     )
 
 
@@ -210,49 +217,66 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
         bare.install()
         baseline = BareProcess(bare, project)
         api = generated_api(project, "load")
-        try:
-            baseline_ready = median_startup(baseline.start, baseline.stop, args.startups)
+        with OtlpReceiver() as receiver:
+            traced = generated_api(
+                project,
+                "traced",
+                OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                OTEL_TRACES_SAMPLER="always_on",
+            )
+            try:
+                baseline_ready = median_startup(baseline.start, baseline.stop, args.startups)
 
-            def start_generated() -> float:
-                instance = generated_api(project, "startup")
-                instance.start()
-                instance.stop()
-                assert instance.seconds_to_ready is not None
-                return instance.seconds_to_ready
+                def start_generated() -> float:
+                    instance = generated_api(project, "startup")
+                    instance.start()
+                    instance.stop()
+                    assert instance.seconds_to_ready is not None
+                    return instance.seconds_to_ready
 
-            generated_ready = median_startup(start_generated, lambda: None, args.startups)
+                generated_ready = median_startup(start_generated, lambda: None, args.startups)
 
-            # Both servers up at once, measured in alternation.
-            baseline.start()
-            api.start()
-            with client(api.base_url) as http:
-                account = signed_up(http, "bench")
-                for index in range(NOTES_IN_LIST):
-                    http.post(
-                        "notes",
-                        json={"title": f"note {index}", "body": "x" * 200},
-                        headers=account.headers,
-                    ).raise_for_status()
-            assert baseline.process is not None
-            bare_pid, api_pid = baseline.process.pid, api.server_pid()
-            targets = {
-                f"{bare.label} GET /api/v1/health": (f"{baseline.url}/health", bare_pid, {}),
-                "generated GET /api/v1/health": (f"{api.base_url}/health", api_pid, {}),
-                f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items)": (
-                    f"{api.base_url}/notes?page=1&pageSize={NOTES_IN_LIST}",
-                    api_pid,
-                    account.headers,
-                ),
-            }
-            loads: dict[str, list[Load]] = {label: [] for label in targets}
-            for round_number in range(args.rounds):
-                print(f"round {round_number + 1}/{args.rounds} ...", flush=True)
-                for label, (url, pid, headers) in targets.items():
-                    loads[label].append(measure(url, args, pid, headers))
-        finally:
-            api.stop()
-            baseline.stop()
-            project.close()
+                # The servers up at once, measured in alternation.
+                baseline.start()
+                api.start()
+                traced.start()
+                with client(api.base_url) as http:
+                    account = signed_up(http, "bench")
+                    for index in range(NOTES_IN_LIST):
+                        http.post(
+                            "notes",
+                            json={"title": f"note {index}", "body": "x" * 200},
+                            headers=account.headers,
+                        ).raise_for_status()
+                assert baseline.process is not None
+                bare_pid, api_pid = baseline.process.pid, api.server_pid()
+                notes = f"notes?page=1&pageSize={NOTES_IN_LIST}"
+                targets = {
+                    f"{bare.label} GET /api/v1/health": (f"{baseline.url}/health", bare_pid, {}),
+                    "generated GET /api/v1/health": (f"{api.base_url}/health", api_pid, {}),
+                    f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items)": (
+                        f"{api.base_url}/{notes}",
+                        api_pid,
+                        account.headers,
+                    ),
+                    # The same database and account: the instances share the project's settings.
+                    "  the same, traced (every request, OTLP)": (
+                        f"{traced.base_url}/{notes}",
+                        traced.server_pid(),
+                        account.headers,
+                    ),
+                }
+                loads: dict[str, list[Load]] = {label: [] for label in targets}
+                for round_number in range(args.rounds):
+                    print(f"round {round_number + 1}/{args.rounds} ...", flush=True)
+                    for label, (url, pid, headers) in targets.items():
+                        loads[label].append(measure(url, args, pid, headers))
+            finally:
+                traced.stop()
+                api.stop()
+                baseline.stop()
+                project.close()
+            spans = len(receiver.spans)
 
     print(
         f"\nwrk: 2 threads, {args.connections} connections, {args.duration}s per run after a 3s"
@@ -276,6 +300,13 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
             f"  p99 x{load.p99_seconds / bare_load.p99_seconds:.2f}"
             f"  CPU/request x{cpu:.1f}"
         )
+    untraced, traced_load = rows[2][1], rows[3][1]
+    print(
+        f"tracing on against off, the notes list: CPU/request"
+        f" x{traced_load.cpu_seconds_per_request / untraced.cpu_seconds_per_request:.2f},"
+        f" throughput x{traced_load.requests_per_second / untraced.requests_per_second:.2f}"
+        f" ({spans} spans received)"
+    )
     print(
         f"time from process start to ready (median of {args.startups}): generated "
         f"{generated_ready:.2f}s (readiness: PostgreSQL + Redis), bare {baseline_ready:.2f}s, "
