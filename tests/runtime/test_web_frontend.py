@@ -184,6 +184,30 @@ def test_sigterm_turns_health_503_keeps_serving_then_exits_0(
     assert "SIGTERM received" in server.stdout_path.read_text()
 
 
+HASHED_ASSET = re.compile(r'/_next/static/[^"]+\.(?:js|css)')
+YEAR = 31_536_000  # seconds
+
+
+def test_hashed_assets_are_cached_for_a_year_and_compressed(web: WebProcess) -> None:
+    """What a browser or a CDN may keep: build-hashed files (a new build has new names)
+    forever, compressed; the server-rendered page never, since it says how the API is now."""
+    page = httpx.get(f"{web.origin}/", timeout=10)
+    assert page.headers["cache-control"].startswith("private, no-cache, no-store"), page.headers
+    assets = HASHED_ASSET.findall(page.text)
+    assert assets, f"no hashed asset on the page:\n{page.text[-2000:]}"
+    response = httpx.get(
+        f"{web.origin}{assets[0]}", headers={"accept-encoding": "gzip"}, timeout=10
+    )
+    assert response.status_code == 200
+    directives = {d.strip() for d in response.headers["cache-control"].split(",")}
+    assert {"public", f"max-age={YEAR}", "immutable"} <= directives, response.headers
+    assert response.headers.get("content-encoding") == "gzip", response.headers
+    record(
+        f"web cache headers {web.project.case.id}: {assets[0].rsplit('/', 1)[1]}: "
+        f"{response.headers['cache-control']}, gzip; page: {page.headers['cache-control']}"
+    )
+
+
 SERVER, CLIENT = 2, 3  # OTLP's SpanKind
 
 
