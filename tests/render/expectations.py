@@ -79,6 +79,7 @@ RULES: list[Rule] = [
     ("loadtest/session.js", _always),
     ("scripts/loadtest", _always),
     ("docs/runbooks/load-testing.md", _always),
+    ("docs/runbooks/cdn.md", _always),
     # Least-privilege database roles, set up before every migration (the db-roles service).
     ("infra/postgres/roles.sql", _always),
     ("docs/runbooks/database-roles.md", _always),
