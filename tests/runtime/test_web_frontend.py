@@ -5,8 +5,10 @@ joined to the API's."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -62,16 +64,16 @@ def app_name(project: GeneratedProject) -> str:
 
 class StandInApi(LoopbackHttpServer):
     """Answers GET /api/v1/health with a chosen status, on the port API_URL names; keeps the
-    `traceparent` header of each request (None where there was none)."""
+    headers of each request."""
 
     def __init__(self, port: int, status: int) -> None:
         answer = status
-        self.traceparents: list[str | None] = []
-        traceparents = self.traceparents
+        self.requests: list[dict[str, str]] = []
+        requests = self.requests
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                traceparents.append(self.headers.get("traceparent"))
+                requests.append({name.lower(): value for name, value in self.headers.items()})
                 code = answer if self.path == "/api/v1/health" else 404
                 self.send_response(code)
                 self.send_header("content-type", "application/json")
@@ -83,11 +85,20 @@ class StandInApi(LoopbackHttpServer):
 
         super().__init__(Handler, port)
 
+    def header_values(self, name: str) -> list[str | None]:
+        """`name`'s value in each request received, None where it was missing."""
+        return [request.get(name) for request in self.requests]
+
 
 def api_state(page: str) -> str:
     match = re.search(r'data-state="([^"]+)"', page)
     assert match, f"no API status on the page:\n{page[-2000:]}"
     return match.group(1)
+
+
+def log_lines(server: WebProcess) -> list[dict[str, object]]:
+    """The server's JSON log lines (Next.js prints a few plain lines of its own at start)."""
+    return [json.loads(line) for line in server.stdout_lines() if line.startswith("{")]
 
 
 def test_runs_the_standalone_server_as_the_image_does(web: WebProcess) -> None:
@@ -184,6 +195,30 @@ def test_sigterm_turns_health_503_keeps_serving_then_exits_0(
     assert "SIGTERM received" in server.stdout_path.read_text()
 
 
+def test_a_page_view_has_one_request_id_from_the_web_to_the_api(
+    web: WebProcess, api_port: int
+) -> None:
+    """The client's X-Request-Id when the API would take it, else a new one: answered, logged
+    with the request, and sent on to the API, whose log line of the call then carries it."""
+    with StandInApi(api_port, 200) as api:
+        kept = httpx.get(f"{web.origin}/", headers={"x-request-id": "page-view.1"}, timeout=10)
+        fresh = httpx.get(f"{web.origin}/", headers={"x-request-id": "not valid!"}, timeout=10)
+    assert kept.headers["x-request-id"] == "page-view.1"
+    new_id = fresh.headers["x-request-id"]
+    assert uuid.UUID(new_id).version == 4
+    assert api.header_values("x-request-id") == ["page-view.1", new_id]
+    logged = {
+        str(line["requestId"]): line
+        for line in log_lines(web)
+        if line.get("msg") == "request" and "requestId" in line
+    }
+    for request_id in ("page-view.1", new_id):
+        line = logged.get(request_id)
+        assert line is not None, f"no log line of {request_id}: {list(logged)}"
+        assert (line["level"], line["method"], line["path"]) == ("info", "GET", "/"), line
+        assert str(line["app"]).endswith("-web"), line
+
+
 HASHED_ASSET = re.compile(r'/_next/static/[^"]+\.(?:js|css)')
 YEAR = 31_536_000  # seconds
 
@@ -238,9 +273,10 @@ def test_a_page_and_its_api_call_are_one_trace(
         finally:
             server.stop(timeout=5)
         assert code == 0, server.output_tail()
-        assert api.traceparents, "the page never called the API"
-        assert all(api.traceparents), f"a call to the API without traceparent: {api.traceparents}"
-        _, trace_id, parent_id, _ = str(api.traceparents[-1]).split("-")
+        traceparents = api.header_values("traceparent")
+        assert traceparents, "the page never called the API"
+        assert all(traceparents), f"a call to the API without traceparent: {traceparents}"
+        _, trace_id, parent_id, _ = str(traceparents[-1]).split("-")
         spans = receiver.trace(trace_id, lambda found: len(found) > 1, timeout=5)
         health = [
             span for span in receiver.spans if span.attributes.get("http.target") == "/health"
@@ -258,6 +294,9 @@ def test_a_page_and_its_api_call_are_one_trace(
     while ancestor.parent_span_id in by_id:
         ancestor = by_id[ancestor.parent_span_id]
     assert ancestor.kind == SERVER, f"{call} is not under a server span: {spans}"
+    # The web server's log line of the request names the trace too.
+    logged = [line for line in log_lines(server) if line.get("msg") == "request"]
+    assert [line.get("trace_id") for line in logged] == [trace_id], logged
     record(
         f"web trace {web_project.case.id}: {ancestor.name} -> {call.name}, whose traceparent "
         f"the API got; {len(spans)} spans of the page, sent at shutdown"

@@ -1,3 +1,5 @@
+import type { Instrumentation } from 'next';
+
 /**
  * Runs once when the server starts (Next.js calls register() before serving).
  *
@@ -28,3 +30,26 @@ export async function register(): Promise<void> {
     beforeExit: tracing?.flushTraces,
   });
 }
+
+/**
+ * Next.js calls this with every error a request's rendering or route handler throws: one
+ * JSON line with the request's id (lib/log.ts; the trace id where traced). The client sees
+ * Next.js' error page, without the error.
+ */
+export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') {
+    return;
+  }
+  const { log } = await import('./lib/log');
+  const requestId = request.headers['x-request-id'];
+  log.error(
+    {
+      requestId: typeof requestId === 'string' ? requestId : undefined,
+      method: request.method,
+      path: request.path,
+      route: context.routePath,
+      err: error,
+    },
+    'request failed',
+  );
+};

@@ -1,19 +1,28 @@
 import { type NextRequest, NextResponse } from 'next/server';
 import { contentSecurityPolicy, newNonce } from './lib/content-security-policy';
+import { log } from './lib/log';
+import { chooseRequestId, REQUEST_ID_HEADER } from './lib/request-id';
 
 /**
  * Runs before every page: a fresh nonce and the policy naming it. The policy goes on the
  * request too, where Next.js reads the nonce for the scripts it renders, and on the response,
  * where the browser enforces it. Pages are rendered per request anyway (page.tsx).
+ *
+ * And the page view's request id (the client's, else a new one): on the request, where the
+ * page sends it on to the API, on the response, and on the log line of the request.
  */
 export function proxy(request: NextRequest): NextResponse {
+  const requestId = chooseRequestId(request.headers.get(REQUEST_ID_HEADER));
+  log.info({ requestId, method: request.method, path: request.nextUrl.pathname }, 'request');
   const nonce = newNonce();
   const policy = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('x-nonce', nonce);
+  requestHeaders.set(REQUEST_ID_HEADER, requestId);
   requestHeaders.set('Content-Security-Policy', policy);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', policy);
+  response.headers.set('X-Request-Id', requestId);
   return response;
 }
 

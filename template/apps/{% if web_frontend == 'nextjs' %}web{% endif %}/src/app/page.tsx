@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { describeApiStatus, fetchApiStatus } from '../lib/api-status';
+import { REQUEST_ID_HEADER } from '../lib/request-id';
 import { apiUrl, appName } from '../lib/settings';
 import styles from './page.module.css';
 
@@ -13,7 +15,8 @@ export default async function HomePage() {
   // Rendered at request time, never at build time: the name and the API's address are the
   // running server's, and the API's status is as of now.
   await connection();
-  const status = await fetchApiStatus(apiUrl(process.env));
+  const requestId = (await headers()).get(REQUEST_ID_HEADER) ?? undefined;
+  const status = await fetchApiStatus(apiUrl(process.env), { requestId });
   return (
     <main className={styles.main}>
       <h1>{appName(process.env)}</h1>

@@ -60,7 +60,7 @@ describe('fetchApiStatus', () => {
       hanging.push(response);
     });
     const started = performance.now();
-    expect(await fetchApiStatus(base, 200)).toEqual({ state: 'unreachable' });
+    expect(await fetchApiStatus(base, { timeoutMs: 200 })).toEqual({ state: 'unreachable' });
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(150);
     expect(waited).toBeLessThan(2000);

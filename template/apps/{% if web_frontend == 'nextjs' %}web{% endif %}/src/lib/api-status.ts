@@ -1,3 +1,5 @@
+import { REQUEST_ID_HEADER } from './request-id';
+
 /** What the home page says about the API, from one request to its liveness endpoint. */
 export type ApiStatus =
   | { state: 'up' }
@@ -10,9 +12,15 @@ export const HEALTH_PATH = '/api/v1/health';
 /** A page waits at most this long for the API: a hung API must not hang the page. */
 export const DEFAULT_TIMEOUT_MS = 2000;
 
+export interface StatusRequest {
+  timeoutMs?: number;
+  /** The page view's request id, sent on so the API's log line of the call carries it. */
+  requestId?: string;
+}
+
 export async function fetchApiStatus(
   baseUrl: string | undefined,
-  timeoutMs: number = DEFAULT_TIMEOUT_MS,
+  { timeoutMs = DEFAULT_TIMEOUT_MS, requestId }: StatusRequest = {},
 ): Promise<ApiStatus> {
   if (baseUrl === undefined) {
     return { state: 'not configured' };
@@ -23,7 +31,10 @@ export async function fetchApiStatus(
       // Every render asks again: a status must never come from a cache.
       cache: 'no-store',
       signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+      },
     });
   } catch {
     // Refused, unresolvable, reset or timed out: all mean the page cannot reach the API.
