@@ -37,7 +37,7 @@ from tests.harness.accounts import login, register
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import show
-from tests.harness.otlp_receiver import OtlpReceiver
+from tests.harness.otlp_receiver import OtlpReceiver, caller_context
 from tests.harness.project import GeneratedProject
 from tests.harness.sentry_receiver import SentryReceiver
 
@@ -117,12 +117,6 @@ def tagged_trace_ids(events: list[dict[str, Any]]) -> set[str]:
     return found
 
 
-def traceparent() -> tuple[str, str]:
-    """A caller's new trace id and the sampled traceparent header that starts it."""
-    trace_id = secrets.token_hex(16)
-    return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
-
-
 def assert_server_error(response: httpx.Response) -> None:
     assert 500 <= response.status_code < 600, (
         f"expected a server error with the database refusing connections{show(response)}"
@@ -138,8 +132,8 @@ def test_error_reports_carry_no_secrets(sentry_project: GeneratedProject) -> Non
 
     # The API's own role, with a password nothing else uses (the harness made it).
     roles = project.roles("sentry")
-    login_trace, login_parent = traceparent()
-    refresh_trace, refresh_parent = traceparent()
+    login_trace, _, login_parent = caller_context()
+    refresh_trace, _, refresh_parent = caller_context()
     with SentryReceiver() as sentry, OtlpReceiver() as tracing:
         api = ApiProcess.for_project(
             project,

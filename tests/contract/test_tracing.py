@@ -11,7 +11,6 @@ Against an API instance of its own whose endpoint is a receiver started by the t
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -21,12 +20,11 @@ from tests.harness.accounts import signed_up
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import assert_status, client
-from tests.harness.otlp_receiver import OtlpReceiver, Span
+from tests.harness.otlp_receiver import SERVER, OtlpReceiver, Span, caller_context
 from tests.monitoring.projects import load_yaml
 from tests.paths import ROOT
 from tests.report import record
 
-SERVER, CLIENT = 2, 3  # OTLP's SpanKind
 NOTES_ROUTE = "GET /api/v1/notes"
 # Grafana's Loki data source of a project with monitoring: its derived field links a log line
 # to its trace.
@@ -64,12 +62,6 @@ def traced_api(running_api: ApiProcess, receiver: OtlpReceiver) -> Iterator[ApiP
     instance.start()
     yield instance
     instance.stop()
-
-
-def caller_context() -> tuple[str, str, str]:
-    """A caller's trace id, its span id and the traceparent header naming both (sampled)."""
-    trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
-    return trace_id, span_id, f"00-{trace_id}-{span_id}-01"
 
 
 def server_span(spans: list[Span]) -> Span | None:

@@ -6,6 +6,7 @@ definitions (opentelemetry-proto)."""
 from __future__ import annotations
 
 import gzip
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +25,15 @@ from tests.harness.loopback_http import LoopbackHttpServer
 def _value(value: AnyValue) -> Any:
     kind = value.WhichOneof("value")
     return getattr(value, kind) if kind else None
+
+
+SERVER, CLIENT = 2, 3  # OTLP's SpanKind
+
+
+def caller_context() -> tuple[str, str, str]:
+    """A caller's new trace id, its span id and the sampled traceparent header naming both."""
+    trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
+    return trace_id, span_id, f"00-{trace_id}-{span_id}-01"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pytest
 
 from tests.harness.answer_sets import RUNTIME_CASES, RuntimeCase
 from tests.harness.loopback_http import LoopbackHttpServer
-from tests.harness.otlp_receiver import OtlpReceiver, Span
+from tests.harness.otlp_receiver import CLIENT, SERVER, OtlpReceiver, Span
 from tests.harness.ports import free_ports
 from tests.harness.project import GeneratedProject
 from tests.harness.session import runtime_session
@@ -251,9 +251,6 @@ def test_hashed_assets_are_cached_for_a_year_and_compressed(web: WebProcess) -> 
         f"public, max-age={YEAR}, immutable, {len(compressed)} over 1 KiB gzip; "
         f"page: {page.headers['cache-control']}"
     )
-
-
-SERVER, CLIENT = 2, 3  # OTLP's SpanKind
 
 
 def test_a_page_and_its_api_call_are_one_trace(

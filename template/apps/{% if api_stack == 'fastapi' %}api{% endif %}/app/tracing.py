@@ -34,12 +34,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from app.config import Settings
-from app.paths import API_PREFIX
+from app.paths import OPERATIONAL_PATHS
 from app.resources import Resources
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-# Probes and scrapes, every few seconds: spans of them would drown the requests' own.
-UNTRACED_PATHS = (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics")
 
 # The trace id of the request being served, set when its server span starts. Its span has
 # ended by the time the outermost middleware reports an unhandled error, so the error report
@@ -89,7 +87,7 @@ def configure_tracing(
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
-        excluded_urls=",".join(UNTRACED_PATHS),
+        excluded_urls=",".join(OPERATIONAL_PATHS),
         # Not a span per ASGI message sent or received: the request's span says it all.
         exclude_spans=["receive", "send"],
         server_request_hook=_remember_trace_id,

@@ -1,5 +1,7 @@
 import type { Instrumentation } from 'next';
 
+import { REQUEST_ID_HEADER } from './lib/request-id';
+
 /**
  * Runs once when the server starts (Next.js calls register() before serving).
  *
@@ -41,7 +43,7 @@ export const onRequestError: Instrumentation.onRequestError = async (error, requ
     return;
   }
   const { log } = await import('./lib/log');
-  const requestId = request.headers['x-request-id'];
+  const requestId = request.headers[REQUEST_ID_HEADER];
   log.error(
     {
       requestId: typeof requestId === 'string' ? requestId : undefined,

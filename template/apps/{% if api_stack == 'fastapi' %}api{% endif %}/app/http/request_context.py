@@ -18,6 +18,7 @@ from app.http.problems import problem_body
 from app.http.request_id import choose_request_id, current_request_id
 from app.http.security_headers import security_headers
 from app.metrics.registry import IN_FLIGHT, REQUEST_DURATION
+from app.paths import OPERATIONAL_PATHS
 
 logger = structlog.get_logger("http")
 
@@ -33,8 +34,6 @@ class RequestContextMiddleware:
     ) -> None:
         self.app = app
         self.docs_path = f"{prefix}/docs"
-        # Operational routes stay out of the histogram: Traefik and Prometheus poll them.
-        self.unrecorded = (f"{prefix}/health", f"{prefix}/metrics")
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,7 +73,7 @@ class RequestContextMiddleware:
         finally:
             IN_FLIGHT.dec()
             duration = time.perf_counter() - started
-            if not path.startswith(self.unrecorded):
+            if not path.startswith(OPERATIONAL_PATHS):
                 REQUEST_DURATION.labels(
                     method=scope["method"],
                     route=self._route_template(scope),
