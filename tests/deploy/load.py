@@ -57,15 +57,23 @@ def parse_report(output: str) -> LoadReport:
 
 @contextmanager
 def constant_load(
-    https_port: int, host: str, path: str, address: str = "127.0.0.1"
+    https_port: int,
+    host: str,
+    path: str,
+    address: str = "127.0.0.1",
+    new_connections: bool = False,
 ) -> Iterator[LoadReport]:
     """Traffic to https://host/path (connected to address:https_port) for the block's length.
 
+    With new_connections, every request opens its own connection and TLS handshake, as a
+    browser arriving mid-deploy does; otherwise connections are kept alive, as a busy
+    client's are.
     The report is filled in when the block ends; traffic runs a further second after it, so
     requests just after a deploy returns count too.
     """
     command = [
         "hey",
+        *(["-disable-keepalive"] if new_connections else []),
         "-z",
         "3600s",
         "-c",

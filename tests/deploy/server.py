@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass
@@ -51,6 +53,26 @@ class DeployServer:
     # The web front end's image (without tag) and host, when the project has one.
     web_image: str | None = None
     web_host: str | None = None
+
+    @property
+    def hosts(self) -> list[str]:
+        """The public hosts Traefik serves: the API's, and the web front end's."""
+        return [self.api_host, *filter(None, [self.web_host])]
+
+    def handshake_refusal(self, host: str) -> str | None:
+        """Why a new TLS connection to `host` through Traefik fails, or None when Traefik
+        completes the handshake (it holds a certificate for the name; not verified here)."""
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", self.https_port), timeout=10) as raw,
+                context.wrap_socket(raw, server_hostname=host),
+            ):
+                return None
+        except (OSError, ssl.SSLError) as error:
+            return f"{host}: {error}"
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run scripts/<name> in the project; the result, whatever its exit status."""

@@ -30,6 +30,9 @@ PROGRESS_LINE = re.compile(
     re.MULTILINE,
 )
 LIVE = "running"
+# Each target gets two streams: kept-alive connections, and a new connection (and TLS
+# handshake) per request, which fails if the edge refuses a handshake at any moment.
+CONNECTIONS = {"": False, " (new connections)": True}
 
 
 def progress(output: str) -> dict[str, list[tuple[str, int]]]:
@@ -73,6 +76,12 @@ def test_deploy_refuses_a_moving_tag_and_an_unknown_environment(server: DeploySe
 def test_first_deploy_starts_the_stack(server: DeployServer) -> None:
     result = server.script("deploy", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
+    # The ACME CA issues each host's certificate some seconds after its service appears, and
+    # until then Traefik refuses the handshake (strict SNI): the deploy returns only once
+    # every host has one, so a visitor right after it is served.
+    for host in server.hosts:
+        assert f"https://{host}: certificate served" in result.stdout, result.stdout
+        assert server.handshake_refusal(host) is None
     assert serves(server, "v1", "1.0.0")
     assert_progress_shown(server, result.stdout)
 
@@ -164,8 +173,11 @@ def under_load(server: DeployServer, what: str, *script: str) -> subprocess.Comp
         targets["web"] = (server.web_host, WEB_LOAD_PATH)
     with ExitStack() as stack:
         loads = {
-            name: stack.enter_context(constant_load(server.https_port, host, path))
+            f"{name}{label}": stack.enter_context(
+                constant_load(server.https_port, host, path, new_connections=new)
+            )
             for name, (host, path) in targets.items()
+            for label, new in CONNECTIONS.items()
         }
         result = server.script(*script)
     summary = ", ".join(f"{name} {load.summary()}" for name, load in loads.items())

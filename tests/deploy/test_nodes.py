@@ -107,6 +107,8 @@ def test_the_api_spreads_over_the_nodes_and_a_drained_node_loses_no_request(
 ) -> None:
     deployed = project_script(server.project, server.env, "deploy", "v1")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    # Its TLS check went to the manager's published port (DOCKER_HOST's node), not here.
+    assert f"https://{server.api_host}: certificate served" in deployed.stdout, deployed.stdout
     spread = wait_for_api_tasks(server)
     names = sorted(node.name for node in server.swarm.nodes)
     assert spread == names, f"{API_REPLICAS} API tasks on {spread}, not one per node"

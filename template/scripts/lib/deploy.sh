@@ -17,6 +17,8 @@ DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-180}
 KEEP_RELEASES=${KEEP_RELEASES:-5}
 # While a task's state stays the same, it is shown again this often (s).
 PROGRESS_EVERY=${PROGRESS_EVERY:-30}
+# Seconds a release waits for Traefik to serve TLS for each public host.
+CERTIFICATE_WAIT=${CERTIFICATE_WAIT:-120}
 
 FAILURE=
 RELEASE_STARTED=$SECONDS
@@ -280,11 +282,37 @@ release() {
 
   echo "$tag" >"$STATE_DIR/current"
   record "$action" "$tag" ok
+  wait_for_certificates
   for service in "${RELEASED_SERVICES[@]}"; do
     prune_images "$(image_of "$service")"
   done
   prune_unused_secrets_and_configs
   echo "$action of $tag to $ENVIRONMENT done in $((SECONDS - RELEASE_STARTED))s"
+}
+
+# Each public host (API_HOST, WEB_HOST) gets a TLS handshake from Traefik on this server.
+# Traefik refuses one (strict SNI) until Let's Encrypt has issued the host's certificate,
+# which on a first deploy comes seconds to a minute after the host's service does: a deploy
+# that returned at once would leave its first visitors refused. A host whose DNS does not
+# point here never gets one: after CERTIFICATE_WAIT this warns (the release itself is live).
+wait_for_certificates() {
+  local host port=${TRAEFIK_HTTPS_PORT:-443} address deadline=$((SECONDS + CERTIFICATE_WAIT))
+  address=$(edge_address)
+  for host in "${API_HOST:-}" "${WEB_HOST:-}"; do
+    [[ -n $host ]] || continue
+    # Any HTTP answer will do: only a refused handshake makes curl fail here. The chain is
+    # not checked here, only that Traefik holds a certificate for the name.
+    until curl --silent --insecure --output /dev/null --max-time 5 \
+      --resolve "$host:$port:$address" "https://$host:$port/"; do
+      if ((SECONDS >= deadline)); then
+        echo "warning: https://$host: Traefik has no certificate for it after ${CERTIFICATE_WAIT}s;" \
+          "does its DNS point at this server? (docs/containers-and-edge.md; Traefik's log: bash scripts/stack $ENVIRONMENT logs traefik)" >&2
+        continue 2
+      fi
+      sleep 1
+    done
+    echo "  https://$host: certificate served ($((SECONDS - RELEASE_STARTED))s)"
+  done
 }
 
 # Secrets and configs of this stack no service uses any more (earlier versions of a rotated

@@ -27,6 +27,19 @@ require_swarm() {
   docker node update --label-add checkout=true "$self" >/dev/null
 }
 
+# Where Traefik's published ports are reached from here: the node the docker commands go to.
+# On the server itself (the usual case) that is this machine; with DOCKER_HOST naming a remote
+# engine (tcp://node:2376, ssh://user@node), that node: Swarm publishes :80 and :443 on every
+# node of the swarm.
+edge_address() {
+  local remote=${DOCKER_HOST:-}
+  if [[ $remote =~ ^(tcp|ssh)://([^@/]*@)?(\[[^]]+\]|[^:/]+) ]]; then
+    echo "${BASH_REMATCH[3]}"
+  else
+    echo 127.0.0.1
+  fi
+}
+
 # The stack's name: the compose project name, so the volumes keep the names a compose
 # deployment of the same environment gave them.
 stack_name() {
