@@ -61,10 +61,15 @@ live_tags() {
   awk -F'\t' '$4 == "ok" { print $3 }' "$STATE_DIR/releases.log"
 }
 
+# The name of a released service's setting: setting_of web HOST -> WEB_HOST.
+setting_of() {
+  echo "$(tr '[:lower:]-' '[:upper:]_' <<<"$1")_$2"
+}
+
 # The release's image of a service: <SERVICE>_IMAGE from the env file (API_IMAGE, WEB_IMAGE).
 image_of() {
   local service=$1 variable image
-  variable="$(tr '[:lower:]-' '[:upper:]_' <<<"$service")_IMAGE"
+  variable=$(setting_of "$service" IMAGE)
   image=$(env_value "$ENV_FILE" "$variable")
   [[ -n $image ]] || die "$variable is not set in $ENV_FILE (see env/$ENVIRONMENT.env.example)"
   echo "$image"
@@ -290,16 +295,20 @@ release() {
   echo "$action of $tag to $ENVIRONMENT done in $((SECONDS - RELEASE_STARTED))s"
 }
 
-# Each public host (API_HOST, WEB_HOST) gets a TLS handshake from Traefik on this server.
-# Traefik refuses one (strict SNI) until Let's Encrypt has issued the host's certificate,
-# which on a first deploy comes seconds to a minute after the host's service does: a deploy
-# that returned at once would leave its first visitors refused. A host whose DNS does not
-# point here never gets one: after CERTIFICATE_WAIT this warns (the release itself is live).
+# Each public host of a released service that runs (API_HOST, WEB_HOST; none with
+# <SERVICE>_REPLICAS=0) gets a TLS handshake from Traefik. Traefik refuses one (strict SNI)
+# until Let's Encrypt has issued the host's certificate, which on a first deploy comes
+# seconds to a minute after the host's service does: a deploy that returned at once would
+# leave its first visitors refused. A host whose DNS does not point here never gets one:
+# after CERTIFICATE_WAIT this warns (the release itself is live).
 wait_for_certificates() {
-  local host port=${TRAEFIK_HTTPS_PORT:-443} address deadline=$((SECONDS + CERTIFICATE_WAIT))
+  local service host_setting replicas_setting host address port=${TRAEFIK_HTTPS_PORT:-443}
+  local deadline=$((SECONDS + CERTIFICATE_WAIT))
   address=$(edge_address)
-  for host in "${API_HOST:-}" "${WEB_HOST:-}"; do
-    [[ -n $host ]] || continue
+  for service in "${RELEASED_SERVICES[@]}"; do
+    host_setting=$(setting_of "$service" HOST) replicas_setting=$(setting_of "$service" REPLICAS)
+    host=${!host_setting:-}
+    [[ -n $host && ${!replicas_setting:-1} != 0 ]] || continue
     # Any HTTP answer will do: only a refused handshake makes curl fail here. The chain is
     # not checked here, only that Traefik holds a certificate for the name.
     until curl --silent --insecure --output /dev/null --max-time 5 \
