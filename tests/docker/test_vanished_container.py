@@ -15,7 +15,6 @@ must reach the live one well within the load test's 10 s. Not run here: the Dock
 
 from __future__ import annotations
 
-import re
 import shutil
 import socket
 import time
@@ -28,7 +27,7 @@ import yaml
 
 from tests.harness.loopback_http import FixedAnswer
 from tests.harness.loopback_process import LoopbackProcess
-from tests.monitoring.traefik_labels import http_configuration
+from tests.monitoring.traefik_labels import api_labels, http_configuration
 from tests.paths import VENV_BIN
 from tests.rendering import render
 from tests.report import record
@@ -76,12 +75,6 @@ def vanished_address() -> Iterator[str]:
         listener.close()
 
 
-def api_labels(project: Path) -> dict[str, str]:
-    compose = yaml.safe_load((project / "compose.prod.yaml").read_text())
-    labels: dict[str, str] = compose["services"]["api"]["deploy"]["labels"]
-    return {key: re.sub(r"\$\{API_HOST[^}]*\}", API_HOST, value) for key, value in labels.items()}
-
-
 def start_traefik(project: Path, servers: list[str], workdir: Path) -> LoopbackProcess:
     """Traefik on a loopback entry point named like the server's, with the project's own
     serversTransport and middlewares, balancing the API router over `servers`."""
@@ -89,7 +82,7 @@ def start_traefik(project: Path, servers: list[str], workdir: Path) -> LoopbackP
     dynamic = workdir / "dynamic"
     dynamic.mkdir()
     shutil.copy(project / "infra" / "traefik" / "dynamic" / "retry.yml", dynamic)
-    http = http_configuration(api_labels(project), {"api": servers[0]})
+    http = http_configuration(api_labels(project, API_HOST), {"api": servers[0]})
     http["http"]["services"]["api"]["loadbalancer"]["servers"] = [{"url": url} for url in servers]
     (dynamic / "api.yml").write_text(yaml.safe_dump(http))
     static = yaml.safe_load((project / "infra" / "traefik" / "traefik.yml").read_text())

@@ -8,7 +8,11 @@ what its routers and middlewares do.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 # Label values Traefik reads as comma-separated lists.
 LIST_KEYS = {"entrypoints", "middlewares", "sourcerange"}
@@ -31,3 +35,10 @@ def http_configuration(labels: dict[str, str], service_urls: dict[str, str]) -> 
     for name, router in http.get("routers", {}).items():
         router.setdefault("service", name)
     return {"http": http}
+
+
+def api_labels(project: Path, api_host: str) -> dict[str, str]:
+    """The API service's labels in the project's compose.prod.yaml, its host set."""
+    compose = yaml.safe_load((project / "compose.prod.yaml").read_text())
+    labels: dict[str, str] = compose["services"]["api"]["deploy"]["labels"]
+    return {key: re.sub(r"\$\{API_HOST[^}]*\}", api_host, value) for key, value in labels.items()}
