@@ -38,6 +38,8 @@ from tests.monitoring.tools import binary
 NOT_RUNNING_HERE = {
     "cadvisor": ("container_", "cAdvisor needs the Docker host's cgroups"),
     "traefik": ("traefik_", "Traefik runs in the docker layer, not in this one"),
+    "loki": ("loki_", "Loki has no package here, only its image"),
+    "tempo": ("tempo_", "Tempo has no package here, only its image"),
 }
 
 
