@@ -49,6 +49,10 @@ def _web(name: str) -> Callable[[Answers], bool]:
     return lambda answers: answers["web_frontend"] == name
 
 
+def _web_with(name: str, toggle: str) -> Callable[[Answers], bool]:
+    return lambda answers: answers["web_frontend"] == name and bool(answers[toggle])
+
+
 RULES: list[Rule] = [
     (".copier-answers.yml", _always),
     ("README.md", _always),
@@ -250,6 +254,20 @@ RULES: list[Rule] = [
             "apps/web/src/app/page.tsx",
             "apps/web/src/app/health/route.ts",
             "apps/web/src/instrumentation.ts",
+            # Sentry's variant or one that does nothing: the callers read the same.
+            "apps/web/src/lib/error-reports.ts",
+        )
+    ),
+    # The web front end's error reports to Sentry: the browser's start, its settings, the
+    # scrubbing both sides share.
+    *(
+        (path, _web_with("nextjs", "use_sentry"))
+        for path in (
+            "apps/web/src/instrumentation-client.ts",
+            "apps/web/src/lib/browser-error-reports.ts",
+            "apps/web/src/lib/scrub-secrets.ts",
+            "apps/web/src/lib/scrub-secrets.test.ts",
+            "apps/web/src/lib/error-reports.test.ts",
         )
     ),
     ("apps/web", _web("nextjs")),

@@ -1,10 +1,11 @@
 """The built web front end, run as its image runs it (the standalone server.js, started by
 `make web-start`), for each answer set with `web_frontend: nextjs`: its health endpoint, the
-home page rendered on the server with the API's status, a graceful SIGTERM, and its traces
-joined to the API's."""
+home page rendered on the server with the API's status, a graceful SIGTERM, its traces
+joined to the API's, and its error reports to Sentry."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -21,6 +22,7 @@ from tests.harness.loopback_http import LoopbackHttpServer
 from tests.harness.otlp_receiver import CLIENT, SERVER, OtlpReceiver, Span
 from tests.harness.ports import free_ports
 from tests.harness.project import GeneratedProject
+from tests.harness.sentry_receiver import SentryReceiver
 from tests.harness.session import runtime_session
 from tests.harness.web_process import WebProcess
 from tests.report import record
@@ -63,10 +65,10 @@ def app_name(project: GeneratedProject) -> str:
 
 
 class StandInApi(LoopbackHttpServer):
-    """Answers GET /api/v1/health with a chosen status, on the port API_URL names; keeps the
-    headers of each request."""
+    """Answers GET /api/v1/health with a chosen status (and, given one, a body that is not
+    the API's health answer), on the port API_URL names; keeps the headers of each request."""
 
-    def __init__(self, port: int, status: int) -> None:
+    def __init__(self, port: int, status: int, body: bytes | None = None) -> None:
         answer = status
         self.requests: list[dict[str, str]] = []
         requests = self.requests
@@ -78,7 +80,10 @@ class StandInApi(LoopbackHttpServer):
                 self.send_response(code)
                 self.send_header("content-type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"status":"ok"}' if code == 200 else b"{}")
+                if body is not None:
+                    self.wfile.write(body)
+                else:
+                    self.wfile.write(b'{"status":"ok"}' if code == 200 else b"{}")
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test's output stays readable
@@ -308,3 +313,156 @@ def test_a_page_and_its_api_call_are_one_trace(
         f"web trace {web_project.case.id}: {ancestor.name} -> {call.name}, whose traceparent "
         f"the API got; {len(spans)} spans of the page, sent at shutdown"
     )
+
+
+# The SDK sends from a background worker; on a busy 2-core machine that can take a while.
+DELIVERY_DEADLINE = 20.0
+# Not the API's health answer: API_URL naming another service, which fails the page.
+NOT_THE_API = b"<html><body>a proxy's page</body></html>"
+
+
+def error_reports_meta(page: str) -> dict[str, object] | None:
+    """The browser's error report settings the page carries, if any."""
+    match = re.search(r'<meta name="error-reports" content="([^"]*)"', page)
+    return json.loads(html.unescape(match.group(1))) if match else None
+
+
+def connect_src(response: httpx.Response) -> list[str]:
+    policy = response.headers["content-security-policy"]
+    directive = next(d for d in policy.split("; ") if d.startswith("connect-src "))
+    return directive.split()[1:]
+
+
+def test_a_failing_page_is_reported_to_sentry_without_secrets(
+    web_project: GeneratedProject, api_port: int
+) -> None:
+    """A real error of a page: the API_URL answers 200 with something that is not the API's
+    health document, so the page fails (500). With SENTRY_DSN at a local Sentry stand-in
+    (tests/harness/sentry_receiver.py) and tracing on, the server reports it once: the
+    exception, APP_ENV, APP_VERSION as the release, the request id and the trace id as tags;
+    and nothing the client sent in secret (cookie, Authorization, a token in the query) is
+    anywhere in what reached the receiver. A page that renders hands the browser its settings
+    (the DSN, environment, release, page view) and lets it connect to the DSN's origin."""
+    if not web_project.case.answers["use_sentry"]:
+        pytest.skip(f"{web_project.case.id}: use_sentry=false, no error reports")
+    cookie = f"cookie-{uuid.uuid4().hex}"
+    bearer = f"bearer-{uuid.uuid4().hex}"
+    query_token = f"query-{uuid.uuid4().hex}"
+    secrets_sent = {
+        "the cookie's value": cookie,
+        "the Authorization header's token": bearer,
+        "the query's token": query_token,
+    }
+    request_id = f"sentry-web.{uuid.uuid4().hex[:12]}"
+    release = "7.7.7-test"
+    with SentryReceiver() as sentry, OtlpReceiver() as tracing:
+        server = WebProcess.for_web_project(
+            web_project,
+            f"http://127.0.0.1:{api_port}",
+            name="web-sentry",
+            SENTRY_DSN=sentry.dsn,
+            APP_ENV="staging",
+            APP_VERSION=release,
+            OTEL_EXPORTER_OTLP_ENDPOINT=tracing.endpoint,
+            OTEL_TRACES_SAMPLER="always_on",
+        )
+        server.start()
+        try:
+            with StandInApi(api_port, 200, body=NOT_THE_API):
+                failed = httpx.get(
+                    f"{server.origin}/?token={query_token}",
+                    headers={
+                        "x-request-id": request_id,
+                        "cookie": f"session={cookie}",
+                        "authorization": f"Bearer {bearer}",
+                    },
+                    timeout=10,
+                )
+            with StandInApi(api_port, 200):
+                page = httpx.get(f"{server.origin}/", timeout=10)
+            deadline = time.monotonic() + DELIVERY_DEADLINE
+            while not sentry.events() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            events = sentry.events()
+        finally:
+            server.stop()
+
+    assert failed.status_code == 500, failed.text[-2000:]
+    assert not sentry.errors, f"the receiver could not read what was sent: {sentry.errors}"
+    assert len(events) == 1, (
+        f"expected one error report within {DELIVERY_DEADLINE}s, got {len(events)}: "
+        f"{[item.type for item in sentry.items]}\n{server.output_tail()}"
+    )
+    event = events[0]
+    exceptions = event["exception"]["values"]
+    assert [e["type"] for e in exceptions] == ["UnexpectedApiAnswer"], exceptions
+    assert (event["environment"], event["release"]) == ("staging", release), event
+    tags = event.get("tags") or {}
+    assert tags.get("request_id") == request_id, tags
+    # The trace the web's own log line of the failure names.
+    failure_lines = [line for line in log_lines(server) if line.get("msg") == "request failed"]
+    assert [line.get("requestId") for line in failure_lines] == [request_id], failure_lines
+    assert tags.get("trace_id") == failure_lines[0].get("trace_id"), (tags, failure_lines)
+    assert re.fullmatch(r"[0-9a-f]{32}", str(tags.get("trace_id"))), tags
+    leaks = [
+        f"{what} in a {item.type} item: ...{item.text[max(at - 300, 0) : at + 300]}..."
+        for item in sentry.items
+        for what, value in secrets_sent.items()
+        if (at := item.text.find(value)) >= 0
+    ]
+    assert not leaks, "secrets reached the error reports:\n" + "\n\n".join(leaks)
+
+    # The browser's side of it: settings read at run time, the DSN's origin allowed.
+    assert page.status_code == 200, page.text[-2000:]
+    settings = error_reports_meta(page.text)
+    assert settings is not None, page.text[-2000:]
+    assert {k: settings.get(k) for k in ("dsn", "environment", "release")} == {
+        "dsn": sentry.dsn,
+        "environment": "staging",
+        "release": release,
+    }, settings
+    assert connect_src(page) == ["'self'", f"http://127.0.0.1:{sentry.port}"], page.headers
+    record(
+        f"web error report {web_project.case.id}: {exceptions[0]['type']} tagged "
+        f"request_id and trace_id, {len(sentry.items)} items, "
+        f"{len(secrets_sent)} secrets looked for, none found"
+    )
+
+
+def test_nothing_is_reported_without_a_dsn(web_project: GeneratedProject, api_port: int) -> None:
+    """SENTRY_DSN empty: a failing page is logged, nothing is sent (a receiver listens all the
+    while), and the page gives the browser no settings and no other origin to connect to."""
+    with SentryReceiver() as sentry:
+        server = WebProcess.for_web_project(
+            web_project, f"http://127.0.0.1:{api_port}", name="web-no-sentry", SENTRY_DSN=""
+        )
+        server.start()
+        try:
+            with StandInApi(api_port, 200, body=NOT_THE_API):
+                failed = httpx.get(f"{server.origin}/", timeout=10)
+            with StandInApi(api_port, 200):
+                page = httpx.get(f"{server.origin}/", timeout=10)
+            time.sleep(3)  # what a background worker would have sent by now
+        finally:
+            server.stop()
+    assert failed.status_code == 500, failed.text[-2000:]
+    assert [line for line in log_lines(server) if line.get("msg") == "request failed"]
+    assert sentry.items == [], [item.type for item in sentry.items]
+    assert error_reports_meta(page.text) is None
+    assert connect_src(page) == ["'self'"]
+
+
+def test_source_maps_are_built_but_not_served(web: WebProcess) -> None:
+    """The build makes the browser's source maps (for error reports); the server serves none
+    (`make web-start`, as the image, leaves them out)."""
+    static = web.project.path / "apps/web/.next/static"
+    maps = sorted(static.rglob("*.js.map"))
+    assert maps, f"next build made no browser source map under {static}"
+    page = httpx.get(f"{web.origin}/", timeout=10)
+    scripts = sorted(set(re.findall(r'/_next/static/[^"]+\.js', page.text)))
+    assert scripts, page.text[-2000:]
+    for script in scripts:
+        assert httpx.get(f"{web.origin}{script}", timeout=10).status_code == 200, script
+        assert httpx.get(f"{web.origin}{script}.map", timeout=10).status_code == 404, script
+    url = "/_next/static/" + str(maps[0].relative_to(static))
+    assert httpx.get(f"{web.origin}{url}", timeout=10).status_code == 404, url

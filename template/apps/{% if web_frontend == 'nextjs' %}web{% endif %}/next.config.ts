@@ -12,6 +12,10 @@ const nextConfig: NextConfig = {
   // No `X-Powered-By: Next.js`: it tells a scanner which exploits to try.
   poweredByHeader: false,
   reactStrictMode: true,
+  // Source maps of the browser's code, for the error reports' stack traces: uploaded to
+  // Sentry by the deploy workflow where it is configured, and never served (the image
+  // leaves them out, Dockerfile).
+  productionBrowserSourceMaps: true,
   experimental: {
     // The image runs on a read-only file system. Next.js would otherwise write its cache
     // (regenerated pages, fetch results, optimised images) under .next/, beside the code.

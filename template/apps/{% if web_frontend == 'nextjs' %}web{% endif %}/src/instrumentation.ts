@@ -6,7 +6,7 @@ import { REQUEST_ID_HEADER } from './lib/request-id';
  * Runs once when the server starts (Next.js calls register() before serving).
  *
  * Tracing first, where an OTLP endpoint is set (lib/tracing.ts): nothing of OpenTelemetry is
- * loaded otherwise.
+ * loaded otherwise. Then error reports, where they are configured (lib/error-reports.ts).
  *
  * With NEXT_MANUAL_SIG_HANDLE set (the image and `make start` set it), Next.js installs no
  * signal handlers of its own (its handler exits at once, with code 143 on SIGTERM): this
@@ -23,6 +23,8 @@ export async function register(): Promise<void> {
   const { shutdownDelayMs, tracingEnabled } = await import('./lib/settings');
   const tracing = tracingEnabled(process.env) ? await import('./lib/tracing') : undefined;
   tracing?.startTracing(process.env);
+  const { startErrorReports } = await import('./lib/error-reports');
+  await startErrorReports(process.env);
   if (!process.env.NEXT_MANUAL_SIG_HANDLE) {
     return;
   }
@@ -35,8 +37,9 @@ export async function register(): Promise<void> {
 
 /**
  * Next.js calls this with every error a request's rendering or route handler throws: one
- * JSON line with the request's id (lib/log.ts; the trace id where traced). The client sees
- * Next.js' error page, without the error.
+ * JSON line with the request's id (lib/log.ts; the trace id where traced), and an error
+ * report where they are configured (lib/error-reports.ts). The client sees Next.js' error
+ * page, without the error.
  */
 export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
   if (process.env.NEXT_RUNTIME !== 'nodejs') {
@@ -54,4 +57,6 @@ export const onRequestError: Instrumentation.onRequestError = async (error, requ
     },
     'request failed',
   );
+  const { reportRequestError } = await import('./lib/error-reports');
+  await reportRequestError(process.env, error, request, context);
 };

@@ -1,10 +1,12 @@
 import { type NextRequest, NextResponse } from 'next/server';
 import { contentSecurityPolicy, newNonce } from './lib/content-security-policy';
+import { errorReportOrigins } from './lib/error-reports';
 import { log } from './lib/log';
 import { chooseRequestId, REQUEST_ID_HEADER } from './lib/request-id';
 
 /**
- * Runs before every page: a fresh nonce and the policy naming it. The policy goes on the
+ * Runs before every page: a fresh nonce and the policy naming it (and where the page may send
+ * its error reports, if anywhere). The policy goes on the
  * request too, where Next.js reads the nonce for the scripts it renders, and on the response,
  * where the browser enforces it. Pages are rendered per request anyway (page.tsx).
  *
@@ -15,7 +17,11 @@ export function proxy(request: NextRequest): NextResponse {
   const requestId = chooseRequestId(request.headers.get(REQUEST_ID_HEADER));
   log.info({ requestId, method: request.method, path: request.nextUrl.pathname }, 'request');
   const nonce = newNonce();
-  const policy = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
+  const policy = contentSecurityPolicy(
+    nonce,
+    process.env.NODE_ENV === 'development',
+    errorReportOrigins(process.env),
+  );
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('x-nonce', nonce);
   requestHeaders.set(REQUEST_ID_HEADER, requestId);

@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeApiStatus, fetchApiStatus, HEALTH_PATH } from './api-status';
+import { describeApiStatus, fetchApiStatus, HEALTH_PATH, UnexpectedApiAnswer } from './api-status';
 
 // A real HTTP server on loopback stands in for the API.
 const servers: Server[] = [];
@@ -42,6 +42,15 @@ describe('fetchApiStatus', () => {
     });
     expect(await fetchApiStatus(base)).toEqual({ state: 'up' });
     expect(paths).toEqual([HEALTH_PATH]);
+  });
+
+  it("throws when a success is not the API's health answer (API_URL names something else)", async () => {
+    for (const body of ['<html>a proxy page</html>', '{"status":"down"}', 'null', '']) {
+      const base = await apiAnswering((_, response) => {
+        response.writeHead(200, { 'content-type': 'text/html' }).end(body);
+      });
+      await expect(fetchApiStatus(base)).rejects.toThrow(UnexpectedApiAnswer);
+    }
   });
 
   it('is down with the status when the API answers an error', async () => {

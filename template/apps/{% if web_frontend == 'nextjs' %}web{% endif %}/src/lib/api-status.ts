@@ -40,9 +40,41 @@ export async function fetchApiStatus(
     // Refused, unresolvable, reset or timed out: all mean the page cannot reach the API.
     return { state: 'unreachable' };
   }
-  // Only the status matters; discard the body so the connection can be reused.
-  await response.body?.cancel();
-  return response.ok ? { state: 'up' } : { state: 'down', httpStatus: response.status };
+  if (!response.ok) {
+    // Only the status matters; discard the body so the connection can be reused.
+    await response.body?.cancel();
+    return { state: 'down', httpStatus: response.status };
+  }
+  if (!isHealthDocument(await response.text())) {
+    throw new UnexpectedApiAnswer(baseUrl, response.status);
+  }
+  return { state: 'up' };
+}
+
+/** The API's liveness answer: {"status":"ok"}. */
+function isHealthDocument(body: string): boolean {
+  try {
+    const document: unknown = JSON.parse(body);
+    return (document as { status?: unknown } | null)?.status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A success that is not the API's health answer: API_URL names something else (another
+ * service, a proxy's page). A configuration error, thrown so that the page fails, the error
+ * is logged and reported, and nobody reads "up" for an API that was never asked. The body is
+ * not quoted: it could hold anything.
+ */
+export class UnexpectedApiAnswer extends Error {
+  constructor(baseUrl: string, httpStatus: number) {
+    super(
+      `${baseUrl}${HEALTH_PATH} answered HTTP ${httpStatus} without the API's health ` +
+        `document: does API_URL name the API?`,
+    );
+    this.name = 'UnexpectedApiAnswer';
+  }
 }
 
 export function describeApiStatus(status: ApiStatus): string {

@@ -20,6 +20,12 @@ describe('contentSecurityPolicy', () => {
     expect(policy).not.toContain('unsafe-eval');
   });
 
+  it('lets the page connect to its own origin and the ones named only', () => {
+    expect(directive(contentSecurityPolicy('n', false), 'connect-src')).toBe("'self'");
+    const policy = contentSecurityPolicy('n', false, ['https://o1.ingest.sentry.io']);
+    expect(directive(policy, 'connect-src')).toBe("'self' https://o1.ingest.sentry.io");
+  });
+
   it("allows eval in development only (React's dev tools)", () => {
     expect(directive(contentSecurityPolicy('n', true), 'script-src')).toContain("'unsafe-eval'");
   });

@@ -1,11 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { apiUrl, appName, DEFAULT_APP_NAME, shutdownDelayMs, tracingEnabled } from './settings';
+import {
+  apiUrl,
+  appEnvironment,
+  appName,
+  appVersion,
+  DEFAULT_APP_NAME,
+  shutdownDelayMs,
+  tracingEnabled,
+} from './settings';
 
 describe('appName', () => {
   it('is APP_NAME, else a default', () => {
     expect(appName({ APP_NAME: 'acme-shop' })).toBe('acme-shop');
     expect(appName({ APP_NAME: '  ' })).toBe(DEFAULT_APP_NAME);
     expect(appName({})).toBe(DEFAULT_APP_NAME);
+  });
+});
+
+describe('appEnvironment and appVersion', () => {
+  it('are APP_ENV and APP_VERSION, else local and dev', () => {
+    expect(appEnvironment({ APP_ENV: 'staging' })).toBe('staging');
+    expect(appEnvironment({ APP_ENV: ' ' })).toBe('local');
+    expect(appVersion({ APP_VERSION: '1.4.0' })).toBe('1.4.0');
+    expect(appVersion({})).toBe('dev');
   });
 });
 

@@ -15,6 +15,24 @@ export function appName(env: Environment): string {
   return name;
 }
 
+/** A variable's value, trimmed; undefined when unset or empty (empty counts as unset). */
+export function optionalSetting(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+/** The environment this server runs in (APP_ENV: staging, production ...), as the API
+ * names it in its logs and error reports; `local` when unset. */
+export function appEnvironment(env: Environment): string {
+  return optionalSetting(env, 'APP_ENV') ?? 'local';
+}
+
+/** The release this server runs: the image's version (APP_VERSION, from the build's VERSION:
+ * the release tag, else the commit), as the API's; `dev` when unset (a local build). */
+export function appVersion(env: Environment): string {
+  return optionalSetting(env, 'APP_VERSION') ?? 'dev';
+}
+
 /** The API's base URL as this server reaches it (http://api:PORT on the server's network),
  * or undefined when API_URL is not set. */
 export function apiUrl(env: Environment): string | undefined {
