@@ -51,7 +51,8 @@ export const onRequestError: Instrumentation.onRequestError = async (error, requ
     {
       requestId: typeof requestId === 'string' ? requestId : undefined,
       method: request.method,
-      path: request.path,
+      // Without the query: a token in a link must not reach the logs.
+      path: request.path.split('?', 1)[0],
       route: context.routePath,
       err: error,
     },
