@@ -12,7 +12,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
-from opentelemetry import trace
+
+from app.tracing import log_trace_ids, tracing_enabled
 
 REDACTED = "[Redacted]"
 # Compared in lower case: header names and body fields that carry credentials.
@@ -56,22 +57,13 @@ def drop_terminal_colours(
     return event
 
 
-def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """trace_id and span_id of the span the line is logged in (app/tracing.py), as W3C Trace
-    Context writes them: the trace backend finds the request's lines by them. Nothing when
-    tracing is off or outside a request."""
-    context = trace.get_current_span().get_span_context()
-    if context.is_valid:
-        event["trace_id"] = format(context.trace_id, "032x")
-        event["span_id"] = format(context.span_id, "016x")
-    return event
-
-
 def configure_logging(level: str) -> None:
     """Route structlog and the standard library through one JSON renderer on stdout."""
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
-        add_trace_ids,
+        # trace_id and span_id where tracing is on (app/tracing.py); no lookup of a span that
+        # cannot exist where it is off.
+        *([log_trace_ids()] if tracing_enabled() else []),
         structlog.stdlib.add_log_level,
         contract_level_names,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),

@@ -15,27 +15,21 @@ them. Every log line of a traced request carries its trace_id and span_id (app/l
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
-from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.redis import RedisInstrumentor
-from opentelemetry.sdk.resources import (
-    SERVICE_NAME,
-    SERVICE_VERSION,
-    OTELResourceDetector,
-    Resource,
-)
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-from app.config import Settings
 from app.paths import OPERATIONAL_PATHS
-from app.resources import Resources
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Span
+    from structlog.typing import Processor
+
+    from app.config import Settings
+    from app.resources import Resources
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 
@@ -45,7 +39,7 @@ ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_
 request_trace_id: ContextVar[str | None] = ContextVar("request_trace_id", default=None)
 
 
-def _remember_trace_id(span: trace.Span, _scope: dict[str, Any]) -> None:
+def _remember_trace_id(span: Span, _scope: dict[str, Any]) -> None:
     context = span.get_span_context()
     if context.is_valid:
         request_trace_id.set(format(context.trace_id, "032x"))
@@ -57,9 +51,32 @@ def tracing_enabled() -> bool:
     return any(os.environ.get(name) for name in ENDPOINT_VARIABLES)
 
 
+def log_trace_ids() -> Processor:
+    """A structlog processor adding trace_id and span_id of the span the line is logged in,
+    as W3C Trace Context writes them: the trace backend finds the request's lines by them.
+    Nothing outside a request. Only in the log pipeline where tracing is on (app/logs.py)."""
+    from opentelemetry import trace
+
+    def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            event["trace_id"] = format(context.trace_id, "032x")
+            event["span_id"] = format(context.span_id, "016x")
+        return event
+
+    return add_trace_ids
+
+
 def _resource(settings: Settings) -> Resource:
     """The SDK's resource: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES first, the app's
     name, version and environment for what they leave out."""
+    from opentelemetry.sdk.resources import (
+        SERVICE_NAME,
+        SERVICE_VERSION,
+        OTELResourceDetector,
+        Resource,
+    )
+
     from_environment = OTELResourceDetector().detect().attributes
     defaults = {
         SERVICE_NAME: settings.app_name,
@@ -78,6 +95,16 @@ def configure_tracing(
     (it sends what is left) when the app stops, or None."""
     if not tracing_enabled():
         return None
+    # Imported here, not at the top: the SDK, the exporter and the instrumentations are a
+    # third of the app's imports, and a process without an endpoint never needs them.
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
     # OpenTelemetry's stable HTTP and database attribute names (http.request.method,
     # db.system.name ...), as the Node.js instrumentations write them, unless set otherwise.
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
