@@ -19,6 +19,11 @@ from tests.report import record
 # The home page's API status once its server-side call to http://api:<port> succeeded
 # (apps/web/src/app/page.tsx marks the state in a data attribute).
 WEB_API_REACHED = 'data-state="up"'
+# Run in the web container: what its own server answers on /metrics (the image's PORT).
+FETCH_OWN_METRICS = (
+    "fetch('http://127.0.0.1:' + process.env.PORT + '/metrics')"
+    ".then(r => r.text()).then(t => console.log(t))"
+)
 
 
 def test_certificate_for_the_api_host_comes_from_the_acme_ca(
@@ -247,6 +252,23 @@ def test_web_answers_over_https_with_security_headers(
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert "x-powered-by" not in headers
+
+
+def test_web_metrics_are_not_served_to_the_internet(
+    stack: EdgeStack, acme_ca: AcmeCa, web_host: str, web_certificate: object
+) -> None:
+    """The web server serves /metrics (Prometheus scrapes it on the telemetry network); the
+    web router's rule leaves that path out, as the API's does its own."""
+    response = https_get(stack, "/metrics", acme_ca.issuing_roots_pem(), host=web_host)
+    assert response.status_code == 404
+    assert "nodejs_" not in response.text
+    # The task serves them itself (every task is scraped, so any one will do), after a page.
+    https_get(stack, "/", acme_ca.issuing_roots_pem(), host=web_host)
+    served = "".join(
+        docker("exec", task, "node", "-e", FETCH_OWN_METRICS)
+        for task in stack.swarm.containers("web")
+    )
+    assert "web_api_call_duration_seconds_count" in served, served[-2000:]
 
 
 def test_web_home_page_shows_the_api_reached_on_the_server_network(

@@ -63,6 +63,21 @@ def many_task_services(project: Path) -> set[str]:
     return found
 
 
+def project_networks(project: Path) -> tuple[dict[str, set[str]], dict[str, bool]]:
+    """Each service's networks in the stack files (compose.monitoring.yaml adds to
+    compose.prod.yaml's, as `docker stack deploy` merges them), and whether each network is
+    internal."""
+    joined: dict[str, set[str]] = {}
+    internal: dict[str, bool] = {}
+    for file in ("compose.prod.yaml", "compose.monitoring.yaml"):
+        stack = load_yaml(project / file)
+        for name, service in stack["services"].items():
+            joined.setdefault(name, set()).update(service.get("networks") or [])
+        for name, network in (stack.get("networks") or {}).items():
+            internal[name] = bool((network or {}).get("internal"))
+    return joined, internal
+
+
 def many_task_jobs(project: Path) -> list[dict[str, Any]]:
     """The scrape jobs of prometheus.yml whose targets are services with many tasks."""
     services = many_task_services(project)
@@ -143,7 +158,16 @@ def stack_file(project: Path, folder: Path, prometheus_port: int) -> dict[str, A
         "ports": [{"target": 9090, "published": prometheus_port, "mode": "host"}],
         "deploy": {"endpoint_mode": "dnsrr"},
     }
-    return {"version": "3.8", "services": services}
+    # Each on the project's networks: Swarm's DNS answers `tasks.<service>` only on a network
+    # the asking container shares with the service, and the prober reaches only those.
+    joined, internal = project_networks(project)
+    used: set[str] = set()
+    for name, service in services.items():
+        service["networks"] = sorted(joined[name])
+        used.update(joined[name])
+    # Not encrypted, unlike the project's: IPsec changes nothing about names and routes.
+    networks = {name: {"driver": "overlay", "internal": internal[name]} for name in used}
+    return {"version": "3.8", "services": services, "networks": networks}
 
 
 @pytest.fixture(scope="module")
@@ -160,19 +184,26 @@ def prometheus_url(
         STACK.remove()
 
 
+# Targets that answered: scraped (up), and for a probe job, the probe reached its task too
+# (the prober must share a network with the task Prometheus found).
+ANSWERED = "count by (job) ((up == 1) unless on (job, instance) (probe_success == 0))"
+
+
 def per_job(url: str) -> tuple[dict[str, int], dict[str, int]]:
-    """Prometheus's active targets per job, and its `up` series per job (each target it
-    scraped has one): ({}, {}) while it starts."""
+    """Prometheus's active targets per job, and per job the targets that answered:
+    ({}, {}) while it starts."""
     try:
         targets = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=5)
-        up = httpx.get(f"{url}/api/v1/query", params={"query": "count by (job) (up)"}, timeout=5)
+        up = httpx.get(f"{url}/api/v1/query", params={"query": ANSWERED}, timeout=5)
     except httpx.TransportError:
         return {}, {}
     listed: dict[str, int] = {}
     for target in targets.json()["data"]["activeTargets"]:
         listed[target["labels"]["job"]] = listed.get(target["labels"]["job"], 0) + 1
-    scraped = {item["metric"]["job"]: int(item["value"][1]) for item in up.json()["data"]["result"]}
-    return listed, scraped
+    answered = {
+        item["metric"]["job"]: int(item["value"][1]) for item in up.json()["data"]["result"]
+    }
+    return listed, answered
 
 
 def test_prometheus_scrapes_every_task_of_a_replicated_service(
@@ -180,7 +211,7 @@ def test_prometheus_scrapes_every_task_of_a_replicated_service(
 ) -> None:
     expected = {job["job_name"]: TASKS_PER_SERVICE for job in many_task_jobs(project)}
     # The jobs of the API's and web's replicas and of the exporters on every node.
-    assert {"api", "api-readiness", "web-health", "node", "cadvisor"} <= set(expected)
+    assert {"api", "api-readiness", "web", "web-health", "node", "cadvisor"} <= set(expected)
     deadline = time.monotonic() + 120
     listed, scraped = per_job(prometheus_url)
     while (listed, scraped) != (expected, expected) and time.monotonic() < deadline:

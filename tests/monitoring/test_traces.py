@@ -62,7 +62,7 @@ def test_tempo_config_uses_known_sections_and_bounds_its_data(monitored_project:
 
 def test_the_servers_send_spans_where_tempo_listens(monitored_project: Path) -> None:
     """Each server environment's OTLP endpoint is Tempo's OTLP/HTTP receiver, on a network
-    the API (and the web front end) share with Tempo and with nothing else."""
+    the API (and the web front end) share with Tempo and with their scraper and prober only."""
     receiver = tempo_config(monitored_project)["distributor"]["receivers"]["otlp"]["protocols"]
     listen = urlsplit(f"//{receiver['http']['endpoint']}")
     assert listen.hostname == "0.0.0.0", "Tempo would listen on its own loopback only"
@@ -75,7 +75,9 @@ def test_the_servers_send_spans_where_tempo_listens(monitored_project: Path) -> 
     services = load_yaml(monitored_project / "compose.monitoring.yaml")["services"]
     senders = {"api", "web"} if answers["web_frontend"] == "nextjs" else {"api"}
     on_telemetry = {name for name, s in services.items() if "telemetry" in s.get("networks", [])}
-    assert on_telemetry == senders | {"tempo"}
+    # Prometheus and the blackbox exporter reach the senders' tasks there (Swarm's DNS names
+    # a service's tasks only on a network shared with it).
+    assert on_telemetry == senders | {"tempo", "prometheus", "blackbox-exporter"}
     local = env_value(monitored_project, "local", "OTEL_EXPORTER_OTLP_ENDPOINT")
     assert local == "", "no Tempo runs locally: tracing stays off there"
 

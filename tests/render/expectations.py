@@ -253,6 +253,8 @@ RULES: list[Rule] = [
             "apps/web/next.config.ts",
             "apps/web/src/app/page.tsx",
             "apps/web/src/app/health/route.ts",
+            "apps/web/src/app/metrics/route.ts",
+            "apps/web/src/lib/metrics.ts",
             "apps/web/src/instrumentation.ts",
             # Sentry's variant or one that does nothing: the callers read the same.
             "apps/web/src/lib/error-reports.ts",

@@ -6,7 +6,8 @@ import { REQUEST_ID_HEADER } from './lib/request-id';
  * Runs once when the server starts (Next.js calls register() before serving).
  *
  * Tracing first, where an OTLP endpoint is set (lib/tracing.ts): nothing of OpenTelemetry is
- * loaded otherwise. Then error reports, where they are configured (lib/error-reports.ts).
+ * loaded otherwise. Then error reports, where they are configured (lib/error-reports.ts),
+ * and the metrics Prometheus scrapes (lib/metrics.ts).
  *
  * With NEXT_MANUAL_SIG_HANDLE set (the image and `make start` set it), Next.js installs no
  * signal handlers of its own (its handler exits at once, with code 143 on SIGTERM): this
@@ -25,6 +26,10 @@ export async function register(): Promise<void> {
   tracing?.startTracing(process.env);
   const { startErrorReports } = await import('./lib/error-reports');
   await startErrorReports(process.env);
+  // The process metrics (event loop lag, garbage collection) measure from now, not from the
+  // first scrape.
+  const { webMetrics } = await import('./lib/metrics');
+  webMetrics(process.env);
   if (!process.env.NEXT_MANUAL_SIG_HANDLE) {
     return;
   }

@@ -34,10 +34,10 @@ export function proxy(request: NextRequest): NextResponse {
 
 export const config = {
   // Pages only: not the static files (their URLs are in the page's policy already), not
-  // /health, and not prefetches (their responses are not documents).
+  // /health or /metrics, and not prefetches (their responses are not documents).
   matcher: [
     {
-      source: '/((?!_next/static|_next/image|favicon.ico|robots.txt|health).*)',
+      source: '/((?!_next/static|_next/image|favicon.ico|robots.txt|health|metrics).*)',
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

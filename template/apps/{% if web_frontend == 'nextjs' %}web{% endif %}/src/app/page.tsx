@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { describeApiStatus, fetchApiStatus } from '../lib/api-status';
+import { timedApiCall } from '../lib/metrics';
 import { REQUEST_ID_HEADER } from '../lib/request-id';
 import { apiUrl, appName } from '../lib/settings';
 import styles from './page.module.css';
@@ -16,7 +17,7 @@ export default async function HomePage() {
   // running server's, and the API's status is as of now.
   await connection();
   const requestId = (await headers()).get(REQUEST_ID_HEADER) ?? undefined;
-  const status = await fetchApiStatus(apiUrl(process.env), { requestId });
+  const status = await timedApiCall(() => fetchApiStatus(apiUrl(process.env), { requestId }));
   return (
     <main className={styles.main}>
       <h1>{appName(process.env)}</h1>
