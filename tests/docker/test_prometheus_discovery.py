@@ -5,12 +5,14 @@ with `endpoint_mode: dnsrr` a service's name resolves to one of its tasks per lo
 static target (`api:3000`) reaches a different task per scrape and mixes their counters.
 prometheus.yml finds them through `tasks.<service>` instead (dns_sd_configs).
 
-Here a one-node Swarm runs a small stack: two tasks of every service the stack files may run
-many of (global, or a replica count), each serving metrics on its job's port and path (Debian's
-node-exporter, the host's binary in the stand-ins' base image), the blackbox exporter with
-the project's modules for the probe jobs, and Prometheus with those jobs of the project's
-prometheus.yml that scrape those services, unchanged but for their intervals. Every such job
-must have one target per task (with static targets it had one).
+Here a one-node Swarm runs a small stack, each service on the networks the stack files give it
+(Swarm's DNS answers `tasks.<service>` only on a network shared with the service): two tasks
+of every service the stack files may run many of (global, or a replica count), each serving
+metrics on its job's port and path (Debian's node-exporter, the host's binary in the
+stand-ins' base image), the blackbox exporter with the project's modules for the probe jobs,
+and Prometheus with those jobs of the project's prometheus.yml that scrape those services,
+unchanged but for their intervals. Every such job must have one target per task, each
+answering (with static targets it had one; on the networks before the fix, none for the web).
 Not run here: the project's own stack file (the deploy layer runs it, without monitoring).
 """
 
