@@ -35,6 +35,7 @@ def datasource_refs(panel: dict[str, Any]) -> Iterator[Any]:
 def test_each_topic_has_its_dashboard(monitored_project: Path) -> None:
     answers = load_yaml(monitored_project / ".copier-answers.yml")
     expected = EXPECTED | ({"backups.json"} if answers["use_backups"] else set())
+    expected |= {"web.json"} if answers["web_frontend"] == "nextjs" else set()
     assert set(dashboards(monitored_project)) == expected
 
 
