@@ -24,7 +24,7 @@ function groupsOf(address: string): number[] {
  * one client would get 2^64 buckets.
  */
 export function rateLimitClient(ip: string): string {
-  if (!isIPv6(ip)) return ip;
+  if (!ip.includes(':') || !isIPv6(ip)) return ip;
   const mapped = MAPPED_IPV4.exec(ip);
   if (mapped?.[1]) return mapped[1];
   const network = groupsOf(ip.split('%', 1)[0] ?? ip).slice(0, 4);
