@@ -1,13 +1,13 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { ShutdownState } from '../shutdown/shutdown-state';
+import { SkipRateLimit } from '../throttling/rate-limit-bucket.decorator';
 import { DependencyChecks } from './dependency-checks';
 
 @ApiTags('health')
-@SkipThrottle({ default: true, auth: true })
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,11 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 
+import { SkipRateLimit } from '../throttling/rate-limit-bucket.decorator';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('metrics')
-@SkipThrottle({ default: true, auth: true })
+@SkipRateLimit()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
