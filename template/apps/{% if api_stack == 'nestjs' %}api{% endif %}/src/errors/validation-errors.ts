@@ -12,15 +12,11 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   });
 }
 
-/** A 400 whose problem body lists every failed field. */
-export function invalidFields(list: FieldError[]): BadRequestException {
+/** ValidationPipe's exceptionFactory: a 400 whose problem body lists every field. */
+export function validationException(errors: ValidationError[]): BadRequestException {
+  const list = fieldErrors(errors);
   return new BadRequestException({
     detail: list.map((error) => error.message).join('; '),
     errors: list,
   });
-}
-
-/** ValidationPipe's exceptionFactory: invalidFields of class-validator's tree. */
-export function validationException(errors: ValidationError[]): BadRequestException {
-  return invalidFields(fieldErrors(errors));
 }
