@@ -24,6 +24,12 @@ return 0
  * Requests per client and bucket, counted in Redis (one round trip, so every API replica
  * shares one count per client). An unreachable Redis turns rate limiting off for a moment
  * rather than taking the whole API down; readiness reports the outage.
+ *
+ * Why not @nestjs/throttler (which this replaced): its guard read about 20 pieces of route
+ * metadata on every request, skipped routes included, and its Redis storage sent the whole
+ * script with EVAL each time; and its block-for-a-window semantics differed from the FastAPI
+ * stack's fixed window (the `limits` library), where one HTTP contract wants one behaviour.
+ * This is the fixed window in one EVALSHA (docs/benchmarks.md has the figures).
  */
 @Injectable()
 export class RateLimiter {
