@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 # 4 workers x 5 requests/s: steady traffic, well under the edge rate limit (50/s per client).
 WORKERS = 4
 RATE_PER_WORKER = 5
+# A new connection per request costs a TLS handshake each: one worker is enough to see a
+# moment the edge refuses them (5 requests/s), and leaves the processor to the deploy.
+NEW_CONNECTION_WORKERS = 1
 
 
 @dataclass
@@ -77,7 +80,7 @@ def constant_load(
         "-z",
         "3600s",
         "-c",
-        str(WORKERS),
+        str(NEW_CONNECTION_WORKERS if new_connections else WORKERS),
         "-q",
         str(RATE_PER_WORKER),
         "-t",

@@ -151,7 +151,7 @@ def prepare(
         "TRAEFIK_HTTPS_PORT": str(https_port),
         "TRAEFIK_STATIC_CONFIG": f"./{static_config.relative_to(project)}",
         "KEEP_RELEASES": str(KEEP_RELEASES),
-        "DEPLOY_TIMEOUT": "120",
+        "DEPLOY_TIMEOUT": "180",
         # sops and age-keygen for scripts/secrets, as bootstrap installed them.
         "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
     }
