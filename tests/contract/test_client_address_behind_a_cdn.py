@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +32,8 @@ from tests.harness.api_process import ApiProcess
 from tests.harness.http import show
 from tests.harness.loopback_process import LoopbackProcess
 from tests.harness.ports import ADDRESSES
+from tests.harness.traefik_process import get_until_routed, start_traefik
 from tests.monitoring.traefik_labels import api_labels, http_configuration
-from tests.paths import VENV_BIN
 
 LIMIT = 6
 # Requests one visitor sends back to back: more than the edge limit's burst (100) plus what
@@ -64,6 +63,7 @@ def runbook_steps(project: Path) -> CdnSteps:
     assert len(blocks) == 2, f"expected Traefik's and the rate limit's YAML, got {blocks}"
     forwarded, strategy = blocks
     assert set(forwarded) == {"forwardedHeaders"}, forwarded
+    assert forwarded["forwardedHeaders"]["trustedIPs"], "the runbook's trustedIPs list is empty"
     return CdnSteps(forwarded["forwardedHeaders"], strategy, trust[1])
 
 
@@ -85,30 +85,16 @@ def start_edge(
     (dynamic / "api.yml").write_text(
         yaml.safe_dump(http_configuration(api_labels(project, API_HOST), {"api": api_url}))
     )
-    assert steps.forwarded_headers["trustedIPs"], "the runbook's trustedIPs list is empty"
-    traefik = LoopbackProcess("traefik-behind-cdn", workdir / "logs")
     entry_point = {
-        "address": traefik.address,
         "http": {"middlewares": websecure["http"]["middlewares"]},
         "forwardedHeaders": {**steps.forwarded_headers, "trustedIPs": [f"{cdn_address}/32"]},
     }
-    config = {
-        "entryPoints": {"websecure": entry_point},
-        "providers": {"file": {"directory": str(dynamic)}},
-        "log": {"level": "INFO"},
-    }
-    (workdir / "traefik.yml").write_text(yaml.safe_dump(config))
-    traefik.start([str(VENV_BIN / "traefik"), f"--configfile={workdir / 'traefik.yml'}"])
-    wait_until_routed(f"http://{traefik.address}/api/v1/health", traefik)
+    traefik = start_traefik(
+        workdir, {"directory": str(dynamic)}, entry_point, name="traefik-behind-cdn"
+    )
+    routed = get_until_routed(f"http://{traefik.address}/api/v1/health", API_HOST)
+    assert routed.status_code != 404, f"Traefik never routed the API:\n{traefik.log_tail()}"
     return traefik
-
-
-def wait_until_routed(url: str, traefik: LoopbackProcess) -> None:
-    """Traefik answers 404 until its file provider's routers are loaded."""
-    deadline = time.monotonic() + 20
-    while httpx.get(url, headers={"Host": API_HOST}).status_code == 404:
-        assert time.monotonic() < deadline, f"Traefik never routed the API:\n{traefik.log_tail()}"
-        time.sleep(0.2)
 
 
 @dataclass

@@ -27,8 +27,8 @@ import yaml
 
 from tests.harness.loopback_http import FixedAnswer
 from tests.harness.loopback_process import LoopbackProcess
+from tests.harness.traefik_process import start_traefik
 from tests.monitoring.traefik_labels import api_labels, http_configuration
-from tests.paths import VENV_BIN
 from tests.rendering import render
 from tests.report import record
 
@@ -75,10 +75,9 @@ def vanished_address() -> Iterator[str]:
         listener.close()
 
 
-def start_traefik(project: Path, servers: list[str], workdir: Path) -> LoopbackProcess:
-    """Traefik on a loopback entry point named like the server's, with the project's own
-    serversTransport and middlewares, balancing the API router over `servers`."""
-    traefik = LoopbackProcess("traefik", workdir / "logs")
+def start_api_edge(project: Path, servers: list[str], workdir: Path) -> LoopbackProcess:
+    """Traefik with the project's own serversTransport and middlewares, balancing the API
+    router over `servers`."""
     dynamic = workdir / "dynamic"
     dynamic.mkdir()
     shutil.copy(project / "infra" / "traefik" / "dynamic" / "retry.yml", dynamic)
@@ -86,16 +85,10 @@ def start_traefik(project: Path, servers: list[str], workdir: Path) -> LoopbackP
     http["http"]["services"]["api"]["loadbalancer"]["servers"] = [{"url": url} for url in servers]
     (dynamic / "api.yml").write_text(yaml.safe_dump(http))
     static = yaml.safe_load((project / "infra" / "traefik" / "traefik.yml").read_text())
-    config = {
-        "entryPoints": {"websecure": {"address": traefik.address}},
-        "providers": {"file": {"directory": str(dynamic)}},
-        "log": {"level": "INFO"},
-    }
-    if "serversTransport" in static:
-        config["serversTransport"] = static["serversTransport"]
-    (workdir / "traefik.yml").write_text(yaml.safe_dump(config))
-    traefik.start([str(VENV_BIN / "traefik"), f"--configfile={workdir / 'traefik.yml'}"])
-    return traefik
+    transport = (
+        {"serversTransport": static["serversTransport"]} if "serversTransport" in static else {}
+    )
+    return start_traefik(workdir, {"directory": str(dynamic)}, **transport)
 
 
 def wait_until_routed(url: str) -> None:
@@ -116,7 +109,7 @@ def test_a_request_to_a_vanished_container_is_answered_by_another(
 ) -> None:
     with FixedAnswer(LIVE_BODY) as live:
         servers = [f"http://{vanished_address}", live.url]
-        traefik = start_traefik(project, servers, tmp_path)
+        traefik = start_api_edge(project, servers, tmp_path)
         try:
             url = f"http://{traefik.address}/api/v1/health"
             wait_until_routed(url)

@@ -11,19 +11,17 @@ runs it for the API's) and Grafana itself.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from tests.harness.loopback_http import FixedAnswer
 from tests.harness.loopback_process import LoopbackProcess
+from tests.harness.traefik_process import get_until_routed, start_traefik
 from tests.monitoring.test_compose_monitoring import merged_config
 from tests.monitoring.traefik_labels import http_configuration
-from tests.paths import VENV_BIN
 from tests.report import record
 
 STAND_IN_BODY = b"grafana stand-in"
@@ -48,33 +46,10 @@ def grafana() -> Iterator[FixedAnswer]:
 
 
 def serve_labels(labels: dict[str, str], grafana: FixedAnswer, workdir: Path) -> LoopbackProcess:
-    """A real Traefik with the labels' routers and middlewares on a loopback entry point named
-    like the server's (plain HTTP here: the server's TLS is the docker layer's concern)."""
-    traefik = LoopbackProcess("traefik", workdir / "logs")
+    """A real Traefik with the labels' routers and middlewares."""
     dynamic = workdir / "dynamic.yml"
     dynamic.write_text(yaml.safe_dump(http_configuration(labels, {"grafana": grafana.url})))
-    static = workdir / "traefik.yml"
-    static.write_text(
-        yaml.safe_dump(
-            {
-                "entryPoints": {"websecure": {"address": traefik.address}},
-                "providers": {"file": {"filename": str(dynamic)}},
-                "log": {"level": "INFO"},
-            }
-        )
-    )
-    traefik.start([str(VENV_BIN / "traefik"), f"--configfile={static}"])
-    return traefik
-
-
-def get_until_routed(url: str, host: str, timeout: float = 20) -> httpx.Response:
-    """Traefik answers 404 until the file provider's routers are loaded."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = httpx.get(url, headers={"Host": host}, timeout=5)
-        if response.status_code != 404 or time.monotonic() > deadline:
-            return response
-        time.sleep(0.2)
+    return start_traefik(workdir, {"filename": str(dynamic)})
 
 
 @pytest.mark.parametrize(("allowed", "expected"), CASES.items(), ids=lambda v: str(v) or "default")
