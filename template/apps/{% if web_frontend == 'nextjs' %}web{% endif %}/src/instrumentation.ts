@@ -1,6 +1,6 @@
 import type { Instrumentation } from 'next';
 
-import { REQUEST_ID_HEADER } from './lib/request-id';
+import { requestIdOf } from './lib/request-id';
 
 /**
  * Runs once when the server starts (Next.js calls register() before serving).
@@ -51,10 +51,9 @@ export const onRequestError: Instrumentation.onRequestError = async (error, requ
     return;
   }
   const { log } = await import('./lib/log');
-  const requestId = request.headers[REQUEST_ID_HEADER];
   log.error(
     {
-      requestId: typeof requestId === 'string' ? requestId : undefined,
+      requestId: requestIdOf(request.headers),
       method: request.method,
       // Without the query: a token in a link must not reach the logs.
       path: request.path.split('?', 1)[0],

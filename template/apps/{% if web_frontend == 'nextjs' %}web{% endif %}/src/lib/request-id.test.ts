@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRequestId } from './request-id';
+import { chooseRequestId, requestIdOf } from './request-id';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -12,5 +12,13 @@ describe('chooseRequestId', () => {
     for (const incoming of [null, '', 'with space', 'x'.repeat(129), 'new\nline']) {
       expect(chooseRequestId(incoming)).toMatch(UUID);
     }
+  });
+});
+
+describe('requestIdOf', () => {
+  it('is the one x-request-id header, else none', () => {
+    expect(requestIdOf({ 'x-request-id': 'page-view.42' })).toBe('page-view.42');
+    expect(requestIdOf({ 'x-request-id': ['a', 'b'] })).toBeUndefined();
+    expect(requestIdOf({})).toBeUndefined();
   });
 });

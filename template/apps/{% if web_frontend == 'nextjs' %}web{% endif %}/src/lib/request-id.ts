@@ -10,3 +10,12 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function chooseRequestId(incoming: string | null): string {
   return incoming !== null && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
 }
+
+/** The request id the proxy put on a request, from headers as Node.js gives them (a header
+ * sent twice is a list: then none). */
+export function requestIdOf(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
+  const id = headers[REQUEST_ID_HEADER];
+  return typeof id === 'string' ? id : undefined;
+}
