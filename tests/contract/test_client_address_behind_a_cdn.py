@@ -16,7 +16,6 @@ Not run here: TLS between the CDN and Traefik (the docker layer checks Traefik's
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,21 +25,18 @@ import httpx
 import pytest
 import yaml
 
+from tests.contract.project_edge import API_HOST, start_project_edge
 from tests.contract.test_rate_limit import assert_limited, exhaust
 from tests.harness import http
 from tests.harness.api_process import ApiProcess
 from tests.harness.http import show
-from tests.harness.loopback_process import LoopbackProcess
 from tests.harness.ports import ADDRESSES
-from tests.harness.traefik_process import get_until_routed, start_traefik
-from tests.monitoring.traefik_labels import api_labels, http_configuration
 
 LIMIT = 6
 # Requests one visitor sends back to back: more than the edge limit's burst (100) plus what
 # refills (50/s) while they are sent; then, at once, what another visitor sends.
 FLOOD = 300
 OTHER_VISITOR = 50
-API_HOST = "api.example.org"
 
 
 @dataclass(frozen=True)
@@ -67,36 +63,6 @@ def runbook_steps(project: Path) -> CdnSteps:
     return CdnSteps(forwarded["forwardedHeaders"], strategy, trust[1])
 
 
-def start_edge(
-    project: Path, api_url: str, steps: CdnSteps, cdn_address: str, workdir: Path
-) -> LoopbackProcess:
-    """Traefik with the project's HTTPS entry point (plain HTTP on loopback: TLS changes
-    nothing here), its middlewares and the API's router from its labels, with the runbook's
-    steps applied; the CDN's ranges are `cdn_address` alone."""
-    static = yaml.safe_load((project / "infra" / "traefik" / "traefik.yml").read_text())
-    websecure = static["entryPoints"]["websecure"]
-    dynamic = workdir / "dynamic"
-    shutil.copytree(project / "infra" / "traefik" / "dynamic", dynamic)
-    rate_limit_file = dynamic / "rate-limit.yml"
-    rate_limit = yaml.safe_load(rate_limit_file.read_text())
-    criterion = rate_limit["http"]["middlewares"]["rate-limit"]["rateLimit"]["sourceCriterion"]
-    criterion["ipStrategy"].update(steps.rate_limit_ip_strategy)
-    rate_limit_file.write_text(yaml.safe_dump(rate_limit))
-    (dynamic / "api.yml").write_text(
-        yaml.safe_dump(http_configuration(api_labels(project, API_HOST), {"api": api_url}))
-    )
-    entry_point = {
-        "http": {"middlewares": websecure["http"]["middlewares"]},
-        "forwardedHeaders": {**steps.forwarded_headers, "trustedIPs": [f"{cdn_address}/32"]},
-    }
-    traefik = start_traefik(
-        workdir, {"directory": str(dynamic)}, entry_point, name="traefik-behind-cdn"
-    )
-    routed = get_until_routed(f"http://{traefik.address}/api/v1/health", API_HOST)
-    assert routed.status_code != 404, f"Traefik never routed the API:\n{traefik.log_tail()}"
-    return traefik
-
-
 @dataclass
 class BehindCdn:
     api: ApiProcess
@@ -120,7 +86,17 @@ def behind_cdn(running_api: ApiProcess, tmp_path: Path) -> Iterator[BehindCdn]:
         RATE_LIMIT_MAX=str(LIMIT),
     )
     api.start()
-    edge = start_edge(project, api.origin, steps, cdn_address, tmp_path)
+    # The CDN's ranges are its one address here; TLS changes nothing for the address.
+    edge = start_project_edge(
+        project,
+        api.origin,
+        tmp_path,
+        name="traefik-behind-cdn",
+        entry_point={
+            "forwardedHeaders": {**steps.forwarded_headers, "trustedIPs": [f"{cdn_address}/32"]}
+        },
+        rate_limit_ip_strategy=steps.rate_limit_ip_strategy,
+    )
     try:
         yield BehindCdn(api, f"http://{edge.address}{api.base_path}", cdn_address)
     finally:

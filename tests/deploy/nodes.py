@@ -13,9 +13,13 @@ Two things this machine cannot do, and what the nodes do instead:
   stack file without the `encrypted` option for these nodes; the deploy layer's one-node
   swarm runs the networks encrypted as servers do.
 
-Each node's engine listens on TCP 2375 without TLS, reachable only on the test's bridge
-network; the CLI reaches a node with `--host`. Images come from the test's engine by
-`docker save | docker load` (no registry here), only onto the nodes whose tasks need them.
+The nodes' bridge network has the MTU of Hetzner's private network (1450 bytes), which
+carries a server environment's overlays between its nodes: a node drops an overlay packet too
+big for it and tells the task with ICMP "fragmentation needed", as a server's kernel does
+(what a path that loses that ICMP then does, it cannot show). Each node's engine listens on
+TCP 2375 without TLS, reachable only on the test's bridge network; the CLI reaches a node
+with `--host`. Images come from the test's engine by `docker save | docker load` (no
+registry here), only onto the nodes whose tasks need them.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from tests.docker.standins import build_standin
 
 NODE_IMAGE = "docker:20.10-dind"
 NODE_PORT = 2375
+PRIVATE_NETWORK_MTU = 1450
 # A server's overlay address pool (provision-server's init_swarm): the nodes' own bridge
 # network comes from the test engine's local pools (172.17.0.0/16 and up), never this one.
 ADDRESS_POOL = "172.16.0.0/16"
@@ -78,6 +83,29 @@ class Node:
 
 
 @dataclass(frozen=True)
+class PathCounters:
+    """A container's network counters (/proc/net/snmp) that tell a path too narrow for its
+    packets: the ICMP "fragmentation needed" that came back for a dropped one, and the TCP
+    segments sent again."""
+
+    unreachable: int
+    retransmitted: int
+
+    @classmethod
+    def of(cls, node: Node, container: str) -> PathCounters:
+        rows = [
+            line.split()
+            for line in node.docker("exec", container, "cat", "/proc/net/snmp").splitlines()
+        ]
+        table = {
+            (names[0], name): int(value)
+            for names, values in zip(rows[::2], rows[1::2], strict=True)
+            for name, value in zip(names[1:], values[1:], strict=True)
+        }
+        return cls(table[("Icmp:", "InDestUnreachs")], table[("Tcp:", "RetransSegs")])
+
+
+@dataclass(frozen=True)
 class NodeSwarm:
     network: str
     nodes: list[Node]
@@ -109,6 +137,41 @@ class NodeSwarm:
                 placed.setdefault(service, []).append(node)
         return placed
 
+    def send_between_nodes(
+        self, network: str, sender: Node, receiver: Node, image: str, size: int
+    ) -> tuple[int, PathCounters]:
+        """`size` bytes sent over the overlay `network` from a task on `sender` to one on
+        `receiver` (one TCP connection): the bytes received, and the sender's counters."""
+        # perl-base is in every Debian image; the sender stays up for its counters to be read.
+        serve = (
+            "my $s = IO::Socket::INET->new(LocalPort => 9000, Listen => 1, ReuseAddr => 1)"
+            f' or die; my $c = $s->accept; print $c "x" x {size}; close $c; sleep 600'
+        )
+        receive = "exec 3<>/dev/tcp/shipshape-mtu-sender/9000 && wc -c <&3"
+        common = (
+            "--detach", "--network", network, "--endpoint-mode", "dnsrr",
+            "--restart-condition", "none",
+        )  # fmt: skip
+        try:
+            self.first.docker(
+                "service", "create", "--name", "shipshape-mtu-sender", *common,
+                "--constraint", f"node.hostname=={sender.name}", image,
+                "perl", "-MIO::Socket::INET", "-e", serve,
+            )  # fmt: skip
+            container = wait_for_container(sender, "shipshape-mtu-sender")
+            self.first.docker(
+                "service", "create", "--name", "shipshape-mtu-receiver", *common,
+                "--constraint", f"node.hostname=={receiver.name}", image, "bash", "-c", receive,
+            )  # fmt: skip
+            received = wait_for_output(self.first, "shipshape-mtu-receiver")
+            return int(received), PathCounters.of(sender, container)
+        finally:
+            subprocess.run(
+                [DOCKER, "--host", self.first.docker_host, "service", "rm",
+                 "shipshape-mtu-sender", "shipshape-mtu-receiver"],
+                capture_output=True, check=False,
+            )  # fmt: skip
+
     def running_tasks(self, service: str) -> list[str]:
         """The node (hostname) of each running task of `service`."""
         listing = self.first.docker(
@@ -119,6 +182,29 @@ class NodeSwarm:
         return sorted(
             line.split()[0] for line in listing.splitlines() if line.split()[1:2] == ["Running"]
         )
+
+
+def wait_for_container(node: Node, service: str, timeout: float = 60) -> str:
+    """The id of `service`'s running container on `node`."""
+    deadline = time.monotonic() + timeout
+    while not (container := node.docker("ps", "--quiet", "--filter", f"name={service}.").strip()):
+        assert time.monotonic() < deadline, (
+            f"{service}: no container on {node.name} after {timeout} s"
+        )
+        time.sleep(0.5)
+    return container
+
+
+def wait_for_output(manager: Node, service: str, timeout: float = 60) -> str:
+    """What `service`'s one task printed, once it completed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = manager.docker("service", "ps", service, "--format", "{{.CurrentState}} {{.Error}}")
+        if state.startswith("Complete"):
+            return manager.docker("service", "logs", "--raw", service).strip()
+        assert not state.startswith(("Failed", "Rejected")), f"{service}: {state}"
+        assert time.monotonic() < deadline, f"{service} after {timeout} s: {state}"
+        time.sleep(0.5)
 
 
 def wait_for_engine(node: Node, timeout: float = 90) -> None:
@@ -162,7 +248,13 @@ def running_node_swarm(
     build_standin(NODE_IMAGE)
     network = f"{prefix}-nodes"
     names = [f"{prefix}-node{number}" for number in range(1, count + 1)]
-    docker("network", "create", network)
+    docker(
+        "network",
+        "create",
+        "--opt",
+        f"com.docker.network.driver.mtu={PRIVATE_NETWORK_MTU}",
+        network,
+    )
     try:
         with timed(f"{count} swarm nodes"):
             nodes = [

@@ -96,33 +96,15 @@ class DeployServer:
         return [line.split("\t")[1:4] for line in log.read_text().splitlines()]
 
     def troubled_requests(self) -> str:
-        """Traefik's access log lines of requests that failed (first) or took over a second:
-        which task each went to, with what status and after how long; then Traefik's own
-        warnings and errors (a handshake refused never reaches the access log) and its
-        tasks (for a failure's message)."""
-        failed, slow, own = [], [], []
-        for line in self.swarm_stack.logs("traefik").splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if "level" in entry and entry["level"] not in ("info", "debug"):
-                own.append(f"{entry.get('time')} {entry['level']} {entry.get('message')}")
-            status = entry.get("DownstreamStatus")
-            duration = entry.get("Duration", 0) / 1e9
-            described = (
-                f"{entry.get('StartUTC')} {status} {duration:.1f}s "
-                f"{entry.get('ServiceURL')} {entry.get('RequestHost')}{entry.get('RequestPath')}"
-            )
-            if status is not None and status >= 300:
-                failed.append(described)
-            elif duration > 1:
-                slow.append(described)
+        """Traefik's troubled requests and own complaints (`troubled_lines`) and its tasks,
+        for a failure's message."""
         tasks = docker(
             "service", "ps", "--no-trunc", "--format",
             "{{.Name}} {{.CurrentState}} {{.Error}}", self.swarm_stack.service("traefik"),
         )  # fmt: skip
-        return "\n".join([*failed[-30:], *slow[-10:], *own[-20:], "traefik tasks:", tasks])
+        return "\n".join(
+            [*troubled_lines(self.swarm_stack.logs("traefik")), "traefik tasks:", tasks]
+        )
 
     def down(self) -> None:
         self.swarm_stack.remove()
@@ -199,3 +181,29 @@ def serving_version(server: DeployServer, wait: float = 120) -> str:
             time.sleep(1)
     assert response.status_code == 200, response.text
     return str(response.json()["info"]["version"])
+
+
+def troubled_lines(traefik_log: str) -> list[str]:
+    """Traefik's access log lines of requests that failed (first) or took over a second:
+    which task each went to, with what status and after how long; then Traefik's own
+    warnings and errors (a handshake refused never reaches the access log)."""
+    failed, slow, own = [], [], []
+    for line in traefik_log.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "level" in entry and entry["level"] not in ("info", "debug"):
+            said = f"{entry.get('message')} {entry.get('error', '')}"
+            own.append(f"{entry.get('time')} {entry['level']} {said}")
+        status = entry.get("DownstreamStatus")
+        duration = entry.get("Duration", 0) / 1e9
+        described = (
+            f"{entry.get('StartUTC')} {status} {duration:.1f}s "
+            f"{entry.get('ServiceURL')} {entry.get('RequestHost')}{entry.get('RequestPath')}"
+        )
+        if status is not None and status >= 300:
+            failed.append(described)
+        elif duration > 1:
+            slow.append(described)
+    return [*failed[-30:], *slow[-10:], *own[-20:]]

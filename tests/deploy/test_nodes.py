@@ -1,5 +1,6 @@
-"""The stack on a swarm of three nodes: the API's tasks spread over them, and a node drained
-while traffic flows through Traefik, with every request answered.
+"""The stack on a swarm of three nodes: the API's tasks spread over them, a node drained
+while traffic flows through Traefik, with every request answered, and the overlays' packets
+sized for the private network between the nodes.
 
 Three managers (the runbook's smallest swarm that survives losing one); the first made the
 swarm and alone holds the project's checkout, as on a server environment. The project's own
@@ -21,11 +22,18 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.load import constant_load
-from tests.deploy.nodes import NodeSwarm, running_node_swarm, unencrypted_stack_file
+from tests.deploy.nodes import (
+    PRIVATE_NETWORK_MTU,
+    NodeSwarm,
+    running_node_swarm,
+    unencrypted_stack_file,
+)
+from tests.deploy.server import troubled_lines
 from tests.docker.edge_stack import build_release, build_standins, env_file_values
 from tests.docker.engine import start_engine
 from tests.docker.self_signed import serve_self_signed_certificate
 from tests.docker.stacks import answers
+from tests.docker.standins import base_image
 from tests.docker.swarm import images_of_stack_file, project_script
 from tests.paths import VENV_BIN
 from tests.rendering import render
@@ -40,6 +48,8 @@ MANAGERS = 3
 ON_THE_FIRST_NODE = ("traefik", "traefik-docker-api", "postgres", "redis")
 API_REPLICAS = 3
 LOAD_PATH = "/api/v1/health"
+# Enough full-sized segments for the first too-big one to show (a query result, a page).
+TRANSFER_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,10 @@ class NodesServer:
     env: dict[str, str]
     stack: str
     api_host: str
+
+    def traefik_log(self) -> str:
+        """Traefik's output (its access log and its own lines), from the first node."""
+        return self.swarm.first.docker("service", "logs", "--raw", f"{self.stack}_traefik")
 
 
 def api_nodes(server: NodesServer) -> list[str]:
@@ -89,8 +103,8 @@ def server(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     with running_node_swarm("shipshape-nodes-test", NODES, MANAGERS, [project]) as swarm:
         # Traefik, its proxy, PostgreSQL and Redis run on the first node (the checkout and
         # database node scripts/deploy labels); the API's tasks anywhere.
-        swarm.load([api_image, *third_party], [swarm.first])
-        swarm.load([api_image], swarm.others)
+        swarm.load([api_image, base_image(), *third_party], [swarm.first])
+        swarm.load([api_image, base_image()], swarm.others)
         env = {
             "ENVIRONMENT": ENVIRONMENT,
             "DOCKER_HOST": swarm.first.docker_host,
@@ -121,9 +135,39 @@ def test_the_api_spreads_over_the_nodes_and_a_drained_node_loses_no_request(
         server.swarm.first.docker("node", "update", "--availability", "drain", drained)
         after = wait_for_api_tasks(server, away_from=drained)
         time.sleep(3)  # traffic keeps flowing once the moved task runs
-    assert load.failed == 0, f"{load.summary()} while {drained} drained:\n{load.output}"
+    assert load.failed == 0, (
+        f"{load.summary()} while {drained} drained:\n{load.output}\n"
+        + "\n".join(troubled_lines(server.traefik_log()))
+    )
     record(
         f"deploy nodes [{STACK}]: {NODES}-node swarm ({MANAGERS} managers), {API_REPLICAS} API "
         f"tasks on {short(spread)}, {', '.join(ON_THE_FIRST_NODE)} on the checkout's node1; "
         f"{short([drained])} drained under load, tasks now on {short(after)}: api {load.summary()}"
+    )
+
+
+def test_no_packet_between_nodes_is_too_big_for_the_private_network(server: NodesServer) -> None:
+    """Tasks on two nodes talking over the stack's backend network (as the API and PostgreSQL
+    do): with the overlay's MTU option at the private network's, no packet is dropped for its
+    size. Left at Docker's default (1450 bytes inside the overlay, 1500 with its headers), the
+    first full-sized segment is dropped at the node, and the sender gets the ICMP
+    "fragmentation needed" and sends again: the connection stalls wherever that ICMP is lost."""
+    network = f"{server.stack}_backend"
+    if not server.swarm.first.docker("network", "ls", "--quiet", "--filter", f"name={network}"):
+        deployed = project_script(server.project, server.env, "deploy", "v1")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    sender = server.swarm.nodes[-1]  # active: the drain above takes the second
+    received, counters = server.swarm.send_between_nodes(
+        network, sender, server.swarm.first, base_image(), TRANSFER_BYTES
+    )
+    assert received == TRANSFER_BYTES, f"{received} of {TRANSFER_BYTES} bytes crossed {network}"
+    assert counters.unreachable == 0, (
+        f"{network}: a packet from {sender.name} was too big for the private network "
+        f"(MTU {PRIVATE_NETWORK_MTU}): {counters.unreachable} ICMP destination unreachable, "
+        f"{counters.retransmitted} TCP segments sent again"
+    )
+    record(
+        f"deploy nodes [{STACK}]: {TRANSFER_BYTES // 1024 // 1024} MiB over {network} from "
+        f"{short([sender.name])} to node1 on a private network of MTU {PRIVATE_NETWORK_MTU}: "
+        f"no packet too big ({counters.retransmitted} segments retransmitted)"
     )

@@ -77,3 +77,65 @@ def test_the_published_ports_check_refuses_the_mesh(ports: dict[str, Any], named
     assert published_ports_problem({"services": good}) == ""
     broken = {name: {"ports": value} for name, value in ports.items()}
     assert named in published_ports_problem({"services": {**good, **broken}})
+
+
+# Hetzner's private network, which carries the overlays between nodes (its docs: 1450 bytes).
+PRIVATE_NETWORK_MTU = "1450"
+STACK_FILES = ("compose.prod.yaml", "compose.backup.yaml", "compose.monitoring.yaml")
+
+
+def overlay_mtu_problem(compose: dict[str, Any]) -> str:
+    """Which overlay networks would let a task send packets too big for the path between
+    nodes (empty when none): each must give Docker the private network's MTU, from which it
+    takes VXLAN's and IPsec's headers for the tasks' interfaces (tests/deploy/test_nodes.py
+    shows what happens without it)."""
+    problems = []
+    for name, network in (compose.get("networks") or {}).items():
+        network = network or {}
+        if network.get("driver") != "overlay":
+            continue
+        mtu = (network.get("driver_opts") or {}).get("com.docker.network.driver.mtu")
+        if mtu != PRIVATE_NETWORK_MTU:
+            problems.append(f"network {name}: MTU option {mtu!r}, not {PRIVATE_NETWORK_MTU!r}")
+    return "; ".join(problems)
+
+
+def test_every_overlay_fits_the_private_network(rendered_matrix: list[RenderedProject]) -> None:
+    distinct = {
+        (project.path / name).read_text(): f"{project.id} {name}"
+        for project in rendered_matrix
+        for name in STACK_FILES
+        if (project.path / name).exists()
+    }
+    failures = [
+        f"{where}: {problem}"
+        for text, where in distinct.items()
+        if (problem := overlay_mtu_problem(yaml.safe_load(text)))
+    ]
+    overlays = sum(
+        1
+        for text in distinct
+        for network in (yaml.safe_load(text).get("networks") or {}).values()
+        if (network or {}).get("driver") == "overlay"
+    )
+    record(
+        f"lint: MTU {PRIVATE_NETWORK_MTU} on {overlays} overlay networks of "
+        f"{len(distinct)} distinct stack files"
+    )
+    assert overlays, "no stack file has an overlay network"
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("network", "named"),
+    [
+        ({"driver": "overlay"}, "None"),
+        ({"driver": "overlay", "driver_opts": {"encrypted": "true"}}, "None"),
+        ({"driver": "overlay", "driver_opts": {"com.docker.network.driver.mtu": "1500"}}, "1500"),
+    ],
+    ids=["no-options", "encrypted-only", "ethernet"],
+)
+def test_the_mtu_check_refuses_docker_defaults(network: dict[str, Any], named: str) -> None:
+    good = {"driver": "overlay", "driver_opts": {"com.docker.network.driver.mtu": "1450"}}
+    assert overlay_mtu_problem({"networks": {"edge": good, "local": {"driver": "bridge"}}}) == ""
+    assert named in overlay_mtu_problem({"networks": {"edge": good, "backend": network}})
