@@ -24,3 +24,21 @@ def generated_project(
 ) -> GeneratedProject:
     """The rendered project of this case (rendered on first use, shared by both folders)."""
     return runtime_session(request.config, tmp_path_factory).project(runtime_case)
+
+
+# apps/web is the same files for both stacks (tests/render checks it): what only the web's
+# error reports need (a browser, the source map upload) runs on one stack's project, the
+# first with the front end and Sentry.
+SENTRY_WEB_CASE = next(
+    case for case in RUNTIME_CASES if case.has_web and case.answers["use_sentry"]
+)
+
+
+@pytest.fixture(scope="session", params=[SENTRY_WEB_CASE], ids=lambda case: case.id)
+def sentry_web_project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> GeneratedProject:
+    """That project, built (`make build`: the web's too)."""
+    project = runtime_session(request.config, tmp_path_factory).project(request.param)
+    project.require("build")
+    return project

@@ -13,6 +13,7 @@ import gzip
 import json
 import re
 import threading
+import time
 import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -68,12 +69,20 @@ def envelope_items(envelope: bytes) -> list[Item]:
     return items
 
 
+# The SDKs send from a background worker (the browser's when the page is idle); on a busy
+# 2-core machine that can take a while.
+DELIVERY_DEADLINE = 20.0
+
+
 class SentryReceiver(LoopbackHttpServer):
     def __init__(self) -> None:
         self.items: list[Item] = []
+        # Each request's whole body, decompressed: what a leak check must search, envelope
+        # headers included.
+        self.bodies: list[bytes] = []
         self.errors: list[str] = []
         lock = threading.Lock()
-        items, errors = self.items, self.errors
+        items, bodies, errors = self.items, self.bodies, self.errors
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -100,8 +109,12 @@ class SentryReceiver(LoopbackHttpServer):
                     return
                 with lock:
                     items.extend(received)
+                    bodies.append(data)
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
+                # As Sentry answers a browser's report from another origin: the SDK may read
+                # the answer (the report is sent either way).
+                self.send_header("access-control-allow-origin", "*")
                 self.end_headers()
                 self.wfile.write(b"{}")
 
@@ -126,3 +139,20 @@ class SentryReceiver(LoopbackHttpServer):
     def events(self) -> list[dict[str, Any]]:
         """Every error event received so far (transactions and sessions left out)."""
         return [item.json() for item in list(self.items) if item.type == "event"]
+
+    def wait_for_events(self, deadline: float = DELIVERY_DEADLINE) -> list[dict[str, Any]]:
+        """The error events once at least one has arrived, or none after `deadline` s."""
+        until = time.monotonic() + deadline
+        while not self.events() and time.monotonic() < until:
+            time.sleep(0.2)
+        return self.events()
+
+    def leaks(self, secrets: dict[str, str]) -> list[str]:
+        """Where each of `secrets` (what: value) appears in anything received, with what is
+        around it; empty when none does."""
+        return [
+            f"{what} in a request's body: ...{text[max(at - 300, 0) : at + 300]}..."
+            for text in (body.decode(errors="replace") for body in list(self.bodies))
+            for what, value in secrets.items()
+            if (at := text.find(value)) >= 0
+        ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from tests.harness.fixtures import generated_project, runtime_case
+from tests.harness.fixtures import generated_project, runtime_case, sentry_web_project
 
-__all__ = ["generated_project", "runtime_case"]  # fixtures used by this folder's tests
+__all__ = [
+    "generated_project",
+    "runtime_case",
+    "sentry_web_project",
+]  # fixtures used by this folder's tests
