@@ -227,10 +227,10 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
         baseline = BareProcess(bare, project)
         api = generated_api(project, "load")
         with feature_switches(project.case.answers["use_sentry"]) as switches:
-            variants = {
-                switch: generated_api(project, switch.name, **switch.settings)
+            variants = [
+                (switch, generated_api(project, switch.name, **switch.settings))
                 for switch in ([] if args.startup_only else switches)
-            }
+            ]
             try:
                 ready = startup_times(project, baseline, args.startups)
                 if args.startup_only:
@@ -238,11 +238,11 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
                     return
                 baseline.start()
                 api.start()
-                for instance in variants.values():
+                for _, instance in variants:
                     instance.start()
                 loads = measure_rounds(bare, baseline, api, variants, args)
             finally:
-                for instance in variants.values():
+                for _, instance in variants:
                     instance.stop()
                 api.stop()
                 baseline.stop()
@@ -270,7 +270,7 @@ def measure_rounds(
     bare: BareApp,
     baseline: BareProcess,
     api: ApiProcess,
-    variants: dict[FeatureSwitch, ApiProcess],
+    variants: list[tuple[FeatureSwitch, ApiProcess]],
     args: argparse.Namespace,
 ) -> dict[str, list[Load]]:
     """wrk against every target in turn, `args.rounds` times; the loads of each by label."""
@@ -298,7 +298,7 @@ def measure_rounds(
     }
     for route, (url, headers) in routes(api).items():
         targets[ROUTE_LABELS[route]] = (url, api.server_pid(), headers)
-    for switch, instance in variants.items():
+    for switch, instance in variants:
         for route in switch.routes:
             url, headers = routes(instance)[route]
             targets[f"{ROUTE_LABELS[route]}, {switch.label}"] = (
@@ -323,7 +323,7 @@ ROUTE_LABELS = {
 def report(
     args: argparse.Namespace,
     loads: dict[str, list[Load]],
-    variants: dict[FeatureSwitch, ApiProcess],
+    variants: list[tuple[FeatureSwitch, ApiProcess]],
     ready: dict[str, float],
 ) -> None:
     print(
@@ -350,7 +350,7 @@ def report(
             f"  CPU/request x{cpu:.2f}"
         )
     print("what each feature costs: CPU per request with the feature against without it")
-    for switch in variants:
+    for switch, _ in variants:
         for route in switch.routes:
             default = medians[ROUTE_LABELS[route]].cpu_seconds_per_request
             switched = medians[f"{ROUTE_LABELS[route]}, {switch.label}"].cpu_seconds_per_request
