@@ -223,30 +223,34 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
         project = build_project(stack, Path(tmp), args.project)
-        bare.install()
-        baseline = BareProcess(bare, project)
-        api = generated_api(project, "load")
-        with feature_switches(project.case.answers["use_sentry"]) as switches:
-            variants = [
-                (switch, generated_api(project, switch.name, **switch.settings))
-                for switch in ([] if args.startup_only else switches)
-            ]
-            try:
-                ready = startup_times(project, baseline, args.startups)
-                if args.startup_only:
-                    report_startup(ready, args.startups)
-                    return
-                baseline.start()
-                api.start()
-                for _, instance in variants:
-                    instance.start()
-                loads = measure_rounds(bare, baseline, api, variants, args)
-            finally:
-                for _, instance in variants:
-                    instance.stop()
-                api.stop()
-                baseline.stop()
-                project.close()
+        # Closed whatever fails (it stops the project's Redis).
+        try:
+            bare.install()
+            baseline = BareProcess(bare, project)
+            api = generated_api(project, "load")
+            with feature_switches(project.case.answers["use_sentry"]) as switches:
+                variants = [
+                    (switch, generated_api(project, switch.name, **switch.settings))
+                    for switch in ([] if args.startup_only else switches)
+                ]
+                try:
+                    ready = startup_times(project, baseline, args.startups)
+                    if args.startup_only:
+                        report_startup(ready, args.startups)
+                        return
+                    baseline.start()
+                    api.start()
+                    for _, instance in variants:
+                        instance.start()
+                    loads = measure_rounds(bare, baseline, api, variants, args)
+                finally:
+                    # Before the receivers close: a traced instance sends its last spans.
+                    for _, instance in variants:
+                        instance.stop()
+                    api.stop()
+                    baseline.stop()
+        finally:
+            project.close()
 
     report(args, loads, variants, ready)
 
