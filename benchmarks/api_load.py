@@ -5,14 +5,17 @@ app; everything else is here and identical for both, so their figures compare:
 
 - the all-features answer set of the stack is rendered (or `--project` given), installed,
   built and migrated, and started as `make start` would (tests/harness);
-- start-to-ready time: median of `--startups` starts of each;
+- start-to-ready time: median of `--startups` starts of each, the two started in alternation
+  (`--startup-only` stops there);
 - then the servers run at once and wrk measures, in interleaved rounds, the bare app's
   `GET /api/v1/health`, the generated API's `GET /api/v1/health` and an authenticated
-  `GET /api/v1/notes` of NOTES_IN_LIST notes, and that list again on a second instance with
-  tracing on (every request sampled, spans sent to an OTLP receiver in this process); medians
-  of the rounds are kept, so drift in the machine's load (other jobs, thermal) hits both
-  sides alike;
-- throughput, p99 and server CPU time per request are printed, then ratios to the bare app.
+  `GET /api/v1/notes` of NOTES_IN_LIST notes (cached), and both again on further instances
+  of the generated API with one feature switched by a setting it has
+  (benchmarks/feature_switches.py: the completion log line off, tracing on, Sentry on);
+  medians of the rounds are kept, so drift in the machine's load (other jobs, thermal) hits
+  every side alike;
+- throughput, p99 and server CPU time per request are printed, then ratios to the bare app,
+  then each feature's cost: CPU per request with it against without it.
 
 Needs wrk (Debian `wrk`), PostgreSQL and Redis via scripts/services, and the stack's
 toolchain from scripts/bootstrap.
@@ -34,12 +37,12 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.feature_switches import FeatureSwitch, feature_switches
 from tests.harness.accounts import signed_up
 from tests.harness.answer_sets import RUNTIME_CASES
 from tests.harness.api_process import ApiProcess
 from tests.harness.commands import toolchain_env
 from tests.harness.http import client
-from tests.harness.otlp_receiver import OtlpReceiver
 from tests.harness.ports import free_port
 from tests.harness.project import GeneratedProject, render
 from tests.template_repo import snapshot_working_tree
@@ -167,12 +170,17 @@ def generated_api(project: GeneratedProject, name: str, **settings: str) -> ApiP
     )
 
 
-def median_startup(start: Callable[[], float], stop: Callable[[], None], runs: int) -> float:
-    times = []
+def median_startups(
+    starts: dict[str, Callable[[], float]], stops: dict[str, Callable[[], None]], runs: int
+) -> dict[str, float]:
+    """Median seconds to ready of each server, started in alternation (a moment of load on
+    the shared machine then falls on both sides alike)."""
+    times: dict[str, list[float]] = {name: [] for name in starts}
     for _ in range(runs):
-        times.append(start())
-        stop()
-    return statistics.median(times)
+        for name, start in starts.items():
+            times[name].append(start())
+            stops[name]()
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def median_load(loads: list[Load]) -> Load:
@@ -201,6 +209,7 @@ def parse_arguments(description: str) -> argparse.Namespace:
     parser.add_argument(
         "--project", type=Path, help="an already rendered all-features project to use"
     )
+    parser.add_argument("--startup-only", action="store_true", help="only the start-to-ready times")
     return parser.parse_args()
 
 
@@ -214,101 +223,154 @@ def run_benchmark(stack: str, bare: BareApp, description: str) -> None:
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
         project = build_project(stack, Path(tmp), args.project)
-        bare.install()
-        baseline = BareProcess(bare, project)
-        api = generated_api(project, "load")
-        with OtlpReceiver() as receiver:
-            traced = generated_api(
-                project,
-                "traced",
-                OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                OTEL_TRACES_SAMPLER="always_on",
+        # Closed whatever fails (it stops the project's Redis).
+        try:
+            bare.install()
+            baseline = BareProcess(bare, project)
+            api = generated_api(project, "load")
+            with feature_switches(project.case.answers["use_sentry"]) as switches:
+                variants = [
+                    (switch, generated_api(project, switch.name, **switch.settings))
+                    for switch in ([] if args.startup_only else switches)
+                ]
+                try:
+                    ready = startup_times(project, baseline, args.startups)
+                    if args.startup_only:
+                        report_startup(ready, args.startups)
+                        return
+                    baseline.start()
+                    api.start()
+                    for _, instance in variants:
+                        instance.start()
+                    loads = measure_rounds(bare, baseline, api, variants, args)
+                finally:
+                    # Before the receivers close: a traced instance sends its last spans.
+                    for _, instance in variants:
+                        instance.stop()
+                    api.stop()
+                    baseline.stop()
+        finally:
+            project.close()
+
+    report(args, loads, variants, ready)
+
+
+def startup_times(project: GeneratedProject, baseline: BareProcess, runs: int) -> dict[str, float]:
+    def start_generated() -> float:
+        instance = generated_api(project, "startup")
+        instance.start()
+        instance.stop()
+        assert instance.seconds_to_ready is not None
+        return instance.seconds_to_ready
+
+    return median_startups(
+        {"bare": baseline.start, "generated": start_generated},
+        {"bare": baseline.stop, "generated": lambda: None},
+        runs,
+    )
+
+
+def measure_rounds(
+    bare: BareApp,
+    baseline: BareProcess,
+    api: ApiProcess,
+    variants: list[tuple[FeatureSwitch, ApiProcess]],
+    args: argparse.Namespace,
+) -> dict[str, list[Load]]:
+    """wrk against every target in turn, `args.rounds` times; the loads of each by label."""
+    with client(api.base_url) as http:
+        account = signed_up(http, "bench")
+        for index in range(NOTES_IN_LIST):
+            http.post(
+                "notes",
+                json={"title": f"note {index}", "body": "x" * 200},
+                headers=account.headers,
+            ).raise_for_status()
+    assert baseline.process is not None
+    notes = f"notes?page=1&pageSize={NOTES_IN_LIST}"
+
+    def routes(instance: ApiProcess) -> dict[str, tuple[str, dict[str, str]]]:
+        return {
+            "health": (f"{instance.base_url}/health", {}),
+            "notes": (f"{instance.base_url}/{notes}", account.headers),
+        }
+
+    # label: (url, server pid, headers). The instances share the project's database and
+    # settings, so the account and its notes are everyone's.
+    targets: dict[str, tuple[str, int, dict[str, str]]] = {
+        f"{bare.label} GET /api/v1/health": (f"{baseline.url}/health", baseline.process.pid, {}),
+    }
+    for route, (url, headers) in routes(api).items():
+        targets[ROUTE_LABELS[route]] = (url, api.server_pid(), headers)
+    for switch, instance in variants:
+        for route in switch.routes:
+            url, headers = routes(instance)[route]
+            targets[f"{ROUTE_LABELS[route]}, {switch.label}"] = (
+                url,
+                instance.server_pid(),
+                headers,
             )
-            try:
-                baseline_ready = median_startup(baseline.start, baseline.stop, args.startups)
+    loads: dict[str, list[Load]] = {label: [] for label in targets}
+    for round_number in range(args.rounds):
+        print(f"round {round_number + 1}/{args.rounds} ...", flush=True)
+        for label, (url, pid, headers) in targets.items():
+            loads[label].append(measure(url, args, pid, headers))
+    return loads
 
-                def start_generated() -> float:
-                    instance = generated_api(project, "startup")
-                    instance.start()
-                    instance.stop()
-                    assert instance.seconds_to_ready is not None
-                    return instance.seconds_to_ready
 
-                generated_ready = median_startup(start_generated, lambda: None, args.startups)
+ROUTE_LABELS = {
+    "health": "generated GET /api/v1/health",
+    "notes": f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items, cached)",
+}
 
-                # The servers up at once, measured in alternation.
-                baseline.start()
-                api.start()
-                traced.start()
-                with client(api.base_url) as http:
-                    account = signed_up(http, "bench")
-                    for index in range(NOTES_IN_LIST):
-                        http.post(
-                            "notes",
-                            json={"title": f"note {index}", "body": "x" * 200},
-                            headers=account.headers,
-                        ).raise_for_status()
-                assert baseline.process is not None
-                bare_pid, api_pid = baseline.process.pid, api.server_pid()
-                notes = f"notes?page=1&pageSize={NOTES_IN_LIST}"
-                targets = {
-                    f"{bare.label} GET /api/v1/health": (f"{baseline.url}/health", bare_pid, {}),
-                    "generated GET /api/v1/health": (f"{api.base_url}/health", api_pid, {}),
-                    f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items)": (
-                        f"{api.base_url}/{notes}",
-                        api_pid,
-                        account.headers,
-                    ),
-                    # The same database and account: the instances share the project's settings.
-                    "  the same, traced (every request, OTLP)": (
-                        f"{traced.base_url}/{notes}",
-                        traced.server_pid(),
-                        account.headers,
-                    ),
-                }
-                loads: dict[str, list[Load]] = {label: [] for label in targets}
-                for round_number in range(args.rounds):
-                    print(f"round {round_number + 1}/{args.rounds} ...", flush=True)
-                    for label, (url, pid, headers) in targets.items():
-                        loads[label].append(measure(url, args, pid, headers))
-            finally:
-                traced.stop()
-                api.stop()
-                baseline.stop()
-                project.close()
-            spans = len(receiver.spans)
 
+def report(
+    args: argparse.Namespace,
+    loads: dict[str, list[Load]],
+    variants: list[tuple[FeatureSwitch, ApiProcess]],
+    ready: dict[str, float],
+) -> None:
     print(
         f"\nwrk: 2 threads, {args.connections} connections, {args.duration}s per run after a 3s"
         f" warm-up; median of {args.rounds} interleaved rounds"
     )
     print(busy_warning())
-    rows = [(label, median_load(runs)) for label, runs in loads.items()]
-    bare_load = rows[0][1]
-    for label, load in rows:
+    medians = {label: median_load(runs) for label, runs in loads.items()}
+    bare_load = next(iter(medians.values()))
+    for label, load in medians.items():
+        print(f"  {label}")
         print(
-            f"  {label:<52} {load.requests_per_second:>9.0f} req/s"
+            f"    {load.requests_per_second:>9.0f} req/s"
             f"  p99 {load.p99_seconds * 1000:7.2f} ms"
             f"  CPU {load.cpu_seconds_per_request * 1e6:6.0f} us/request"
         )
     print("ratios against the bare app (throughput: higher is better; p99, CPU: lower is better)")
-    for label, load in rows[1:]:
+    for label, load in list(medians.items())[1:]:
         throughput = load.requests_per_second / bare_load.requests_per_second
         cpu = load.cpu_seconds_per_request / bare_load.cpu_seconds_per_request
         print(
-            f"  {label:<52} throughput x{throughput:.2f}"
+            f"  {label}\n    throughput x{throughput:.2f}"
             f"  p99 x{load.p99_seconds / bare_load.p99_seconds:.2f}"
-            f"  CPU/request x{cpu:.1f}"
+            f"  CPU/request x{cpu:.2f}"
         )
-    untraced, traced_load = rows[2][1], rows[3][1]
+    print("what each feature costs: CPU per request with the feature against without it")
+    for switch, _ in variants:
+        for route in switch.routes:
+            default = medians[ROUTE_LABELS[route]].cpu_seconds_per_request
+            switched = medians[f"{ROUTE_LABELS[route]}, {switch.label}"].cpu_seconds_per_request
+            with_it, without = (switched, default) if switch.switches_on else (default, switched)
+            print(
+                f"  {route}: {switch.label}: x{with_it / without:.2f}"
+                f" ({with_it * 1e6:.0f} against {without * 1e6:.0f} us);"
+                f" without it x{without / bare_load.cpu_seconds_per_request:.2f} the bare app"
+            )
+    report_startup(ready, args.startups)
+
+
+def report_startup(ready: dict[str, float], runs: int) -> None:
     print(
-        f"tracing on against off, the notes list: CPU/request"
-        f" x{traced_load.cpu_seconds_per_request / untraced.cpu_seconds_per_request:.2f},"
-        f" throughput x{traced_load.requests_per_second / untraced.requests_per_second:.2f}"
-        f" ({spans} spans received)"
+        f"time from process start to ready (median of {runs}, started in alternation):"
+        f" generated {ready['generated']:.2f}s (readiness: PostgreSQL + Redis),"
+        f" bare {ready['bare']:.2f}s, x{ready['generated'] / ready['bare']:.1f}"
     )
-    print(
-        f"time from process start to ready (median of {args.startups}): generated "
-        f"{generated_ready:.2f}s (readiness: PostgreSQL + Redis), bare {baseline_ready:.2f}s, "
-        f"x{generated_ready / baseline_ready:.1f}"
-    )
+    print(busy_warning())
