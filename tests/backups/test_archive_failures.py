@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -108,7 +107,6 @@ def only(samples: list[prometheus_text.Sample], name: str) -> float:
 def test_an_unreachable_repository_raises_the_failure_counter_the_alerts_read(
     project: Path, tmp_path: Path
 ) -> None:
-    assert shutil.which("pgbackrest"), "pgbackrest is missing: run scripts/bootstrap"
     work = owned_folder(tmp_path / "work")
     with refusing_port() as port:
         cluster = ArchivedCluster(work / "cluster", project, "backup-s3", unreachable_s3(port))

@@ -25,6 +25,7 @@ from tests.backups.archived_cluster import (
     give_to_account,
     owned_folder,
 )
+from tests.backups.pinned_pgbackrest import pgbackrest_folder
 from tests.backups.project_scripts import BackupSetup, failure_cause
 from tests.harness import prometheus_text
 from tests.report import record
@@ -44,7 +45,6 @@ def archived(
 ) -> Iterator[tuple[ArchivedCluster, BackupSetup]]:
     """One cluster for the module (its base backup and first archive cost the most): a shop
     database with a dump in restic, so the drill's dump part passes, and a full base backup."""
-    assert shutil.which("pgbackrest"), "pgbackrest is missing: run scripts/bootstrap"
     work = owned_folder(tmp_path_factory.mktemp("pitr-drill") / "work")
     repository = {"PGBACKREST_REPO1_PATH": str(owned_folder(work / "pgbackrest"))}
     cluster = ArchivedCluster(work / "cluster", backup_projects["local"], "drill", repository)
@@ -135,7 +135,12 @@ def test_drill_fails_naming_the_cause_without_a_base_backup(
     empty = str(owned_folder(setup.work / "empty-pgbackrest"))
     made = subprocess.run(
         as_account(["pgbackrest", "stanza-create"]),
-        env={**os.environ, **cluster.pgbackrest_env, "PGBACKREST_REPO1_PATH": empty},
+        env={
+            **os.environ,
+            **cluster.pgbackrest_env,
+            "PATH": cluster.path,
+            "PGBACKREST_REPO1_PATH": empty,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -166,7 +171,7 @@ for arg in "$@"; do
     *) args+=("$arg") ;;
   esac
 done
-exec /usr/bin/pgbackrest "${args[@]}"
+exec {pinned} "${{args[@]}}"
 """
 
 
@@ -176,7 +181,8 @@ def test_drill_fails_when_a_restore_goes_past_the_moment(
     _, shared = archived
     setup = fresh(shared, "overshoot")
     wrapper = owned_folder(setup.work / "bin")
-    (wrapper / "pgbackrest").write_text(IGNORES_THE_MOMENT)
+    pinned = pgbackrest_folder() / "pgbackrest"
+    (wrapper / "pgbackrest").write_text(IGNORES_THE_MOMENT.format(pinned=pinned))
     (wrapper / "pgbackrest").chmod(0o755)
 
     result = setup.run("restore-drill", PATH=f"{wrapper}:{shared.extra['PATH']}")
