@@ -7,12 +7,16 @@ client's address behind a CDN and through the load balancer each add their own s
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.harness.api_process import ApiProcess
 from tests.harness.loopback_process import LoopbackProcess
+from tests.harness.project import GeneratedProject
 from tests.harness.traefik_process import get_until_routed, start_traefik
 from tests.monitoring.traefik_labels import api_labels, http_configuration
 
@@ -56,3 +60,35 @@ def start_project_edge(
     routed = get_until_routed(f"http://{traefik.address}/api/v1/health", API_HOST)
     assert routed.status_code != 404, f"Traefik never routed the API:\n{traefik.log_tail()}"
     return traefik
+
+
+@contextmanager
+def api_behind_edge(
+    api_project: GeneratedProject,
+    edge_project: Path,
+    workdir: Path,
+    name: str,
+    api_settings: dict[str, str],
+    entry_point: dict[str, Any],
+    rate_limit_ip_strategy: dict[str, Any] | None = None,
+) -> Iterator[tuple[ApiProcess, LoopbackProcess]]:
+    """An API instance of `api_project` with `api_settings`, behind Traefik with
+    `edge_project`'s files and `entry_point`'s settings (`start_project_edge`); both
+    stopped afterwards, whichever failed to start."""
+    api = ApiProcess.for_project(api_project, name=f"behind-{name}", **api_settings)
+    api.start()
+    try:
+        edge = start_project_edge(
+            edge_project,
+            api.origin,
+            workdir,
+            name=f"traefik-behind-{name}",
+            entry_point=entry_point,
+            rate_limit_ip_strategy=rate_limit_ip_strategy,
+        )
+        try:
+            yield api, edge
+        finally:
+            edge.stop()
+    finally:
+        api.stop()

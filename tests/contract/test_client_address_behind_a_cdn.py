@@ -25,7 +25,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.contract.project_edge import API_HOST, start_project_edge
+from tests.contract.project_edge import API_HOST, api_behind_edge
 from tests.contract.test_rate_limit import assert_limited, exhaust
 from tests.harness import http
 from tests.harness.api_process import ApiProcess
@@ -79,29 +79,19 @@ def behind_cdn(running_api: ApiProcess, tmp_path: Path) -> Iterator[BehindCdn]:
     project = running_api.project.path
     cdn_address = ADDRESSES.next()
     steps = runbook_steps(project)
-    api = ApiProcess.for_project(
-        running_api.project,
-        name="behind-cdn",
-        TRUST_PROXY=steps.trust_proxy,
-        RATE_LIMIT_MAX=str(LIMIT),
-    )
-    api.start()
     # The CDN's ranges are its one address here; TLS changes nothing for the address.
-    edge = start_project_edge(
+    with api_behind_edge(
+        running_api.project,
         project,
-        api.origin,
         tmp_path,
-        name="traefik-behind-cdn",
+        "cdn",
+        {"TRUST_PROXY": steps.trust_proxy, "RATE_LIMIT_MAX": str(LIMIT)},
         entry_point={
             "forwardedHeaders": {**steps.forwarded_headers, "trustedIPs": [f"{cdn_address}/32"]}
         },
         rate_limit_ip_strategy=steps.rate_limit_ip_strategy,
-    )
-    try:
+    ) as (api, edge):
         yield BehindCdn(api, f"http://{edge.address}{api.base_path}", cdn_address)
-    finally:
-        edge.stop()
-        api.stop()
 
 
 def test_each_visitor_behind_the_cdn_has_a_bucket_of_its_own(

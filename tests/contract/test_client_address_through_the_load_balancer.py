@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.project_edge import API_HOST, start_project_edge, websecure_settings
+from tests.contract.project_edge import API_HOST, api_behind_edge, websecure_settings
 from tests.harness import proxy_protocol
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
@@ -74,25 +74,15 @@ def through_balancer(
     proxy = websecure_settings(edge_project).get("proxyProtocol") or {}
     assert proxy.get("trustedIPs"), "traefik.yml's websecure trusts no load balancer"
     balancer = ADDRESSES.next()
-    api = ApiProcess.for_project(
+    with api_behind_edge(
         running_api.project,
-        name="behind-balancer",
-        TRUST_PROXY=production_trust_proxy(edge_project),
-        RATE_LIMIT_MAX=str(LIMIT),
-    )
-    api.start()
-    edge = start_project_edge(
         edge_project,
-        api.origin,
         workdir,
-        name="traefik-behind-balancer",
+        "balancer",
+        {"TRUST_PROXY": production_trust_proxy(edge_project), "RATE_LIMIT_MAX": str(LIMIT)},
         entry_point={"proxyProtocol": {**proxy, "trustedIPs": [f"{balancer}/32"]}},
-    )
-    try:
+    ) as (api, edge):
         yield ThroughBalancer(api, edge.address, balancer)
-    finally:
-        edge.stop()
-        api.stop()
 
 
 def test_each_client_through_the_balancer_has_a_bucket_of_its_own(
