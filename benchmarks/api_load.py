@@ -305,7 +305,7 @@ def measure_rounds(
     for switch, instance in variants:
         for route in switch.routes:
             url, headers = routes(instance)[route]
-            targets[f"{ROUTE_LABELS[route]}, {switch.label}"] = (
+            targets[switched_label(route, switch)] = (
                 url,
                 instance.server_pid(),
                 headers,
@@ -322,6 +322,11 @@ ROUTE_LABELS = {
     "health": "generated GET /api/v1/health",
     "notes": f"generated GET /api/v1/notes (Bearer, {NOTES_IN_LIST} items, cached)",
 }
+
+
+def switched_label(route: str, switch: FeatureSwitch) -> str:
+    """The label of `route` measured on `switch`'s instance."""
+    return f"{ROUTE_LABELS[route]}, {switch.label}"
 
 
 def report(
@@ -357,7 +362,7 @@ def report(
     for switch, _ in variants:
         for route in switch.routes:
             default = medians[ROUTE_LABELS[route]].cpu_seconds_per_request
-            switched = medians[f"{ROUTE_LABELS[route]}, {switch.label}"].cpu_seconds_per_request
+            switched = medians[switched_label(route, switch)].cpu_seconds_per_request
             with_it, without = (switched, default) if switch.switches_on else (default, switched)
             print(
                 f"  {route}: {switch.label}: x{with_it / without:.2f}"

@@ -13,7 +13,6 @@ an engine between them (on the servers, host-mode ports hand Traefik the balance
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract.project_edge import API_HOST, api_behind_edge, websecure_settings
+from tests.docker.edge_stack import env_file_values
 from tests.harness import proxy_protocol
 from tests.harness.answer_sets import RuntimeCase
 from tests.harness.api_process import ApiProcess
@@ -37,7 +37,6 @@ NOTES = "/api/v1/notes?pageSize=1"
 
 @dataclass
 class ThroughBalancer:
-    api: ApiProcess
     edge: str  # Traefik's host:port
     balancer: str  # the one address Traefik accepts PROXY lines from
 
@@ -48,14 +47,6 @@ class ThroughBalancer:
         return proxy_protocol.get(
             self.edge, path, source or self.balancer, client, {"Host": API_HOST, **headers}
         )
-
-
-def production_trust_proxy(project: Path) -> str:
-    found = re.search(
-        r"^TRUST_PROXY=(\d+)$", (project / "env" / "production.env").read_text(), re.M
-    )
-    assert found, "env/production.env sets no TRUST_PROXY"
-    return found[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +70,14 @@ def through_balancer(
         edge_project,
         workdir,
         "balancer",
-        {"TRUST_PROXY": production_trust_proxy(edge_project), "RATE_LIMIT_MAX": str(LIMIT)},
+        {
+            # As production's env file sets it.
+            "TRUST_PROXY": env_file_values(edge_project / "env" / "production.env")["TRUST_PROXY"],
+            "RATE_LIMIT_MAX": str(LIMIT),
+        },
         entry_point={"proxyProtocol": {**proxy, "trustedIPs": [f"{balancer}/32"]}},
-    ) as (api, edge):
-        yield ThroughBalancer(api, edge.address, balancer)
+    ) as (_, edge):
+        yield ThroughBalancer(edge.address, balancer)
 
 
 def test_each_client_through_the_balancer_has_a_bucket_of_its_own(

@@ -40,6 +40,9 @@ from tests.docker.standins import build_standin
 NODE_IMAGE = "docker:20.10-dind"
 NODE_PORT = 2375
 PRIVATE_NETWORK_MTU = 1450
+# The two one-off services of send_between_nodes.
+SENDER = "shipshape-mtu-sender"
+RECEIVER = "shipshape-mtu-receiver"
 # A server's overlay address pool (provision-server's init_swarm): the nodes' own bridge
 # network comes from the test engine's local pools (172.17.0.0/16 and up), never this one.
 ADDRESS_POOL = "172.16.0.0/16"
@@ -147,28 +150,27 @@ class NodeSwarm:
             "my $s = IO::Socket::INET->new(LocalPort => 9000, Listen => 1, ReuseAddr => 1)"
             f' or die; my $c = $s->accept; print $c "x" x {size}; close $c; sleep 600'
         )
-        receive = "exec 3<>/dev/tcp/shipshape-mtu-sender/9000 && wc -c <&3"
+        receive = f"exec 3<>/dev/tcp/{SENDER}/9000 && wc -c <&3"
         common = (
             "--detach", "--network", network, "--endpoint-mode", "dnsrr",
             "--restart-condition", "none",
         )  # fmt: skip
         try:
             self.first.docker(
-                "service", "create", "--name", "shipshape-mtu-sender", *common,
+                "service", "create", "--name", SENDER, *common,
                 "--constraint", f"node.hostname=={sender.name}", image,
                 "perl", "-MIO::Socket::INET", "-e", serve,
             )  # fmt: skip
-            container = wait_for_container(sender, "shipshape-mtu-sender")
+            container = wait_for_container(sender, SENDER)
             self.first.docker(
-                "service", "create", "--name", "shipshape-mtu-receiver", *common,
+                "service", "create", "--name", RECEIVER, *common,
                 "--constraint", f"node.hostname=={receiver.name}", image, "bash", "-c", receive,
             )  # fmt: skip
-            received = wait_for_output(self.first, "shipshape-mtu-receiver")
+            received = wait_for_output(self.first, RECEIVER)
             return int(received), PathCounters.of(sender, container)
         finally:
             subprocess.run(
-                [DOCKER, "--host", self.first.docker_host, "service", "rm",
-                 "shipshape-mtu-sender", "shipshape-mtu-receiver"],
+                [DOCKER, "--host", self.first.docker_host, "service", "rm", SENDER, RECEIVER],
                 capture_output=True, check=False,
             )  # fmt: skip
 

@@ -139,17 +139,14 @@ class Page:
         return lines
 
     def _receive(self, deadline: float, what: str) -> dict[str, Any]:
+        late = f"no {what} in time; the page logged:\n"
         left = deadline - time.monotonic()
         if left <= 0:
-            raise DevToolsError(
-                f"no {what} in time; the page logged:\n" + "\n".join(self.console())
-            )
+            raise DevToolsError(late + "\n".join(self.console()))
         try:
             message = json.loads(self.connection.recv(timeout=left))
         except TimeoutError:
-            raise DevToolsError(
-                f"no {what} in time; the page logged:\n" + "\n".join(self.console())
-            ) from None
+            raise DevToolsError(late + "\n".join(self.console())) from None
         if "method" in message:
             self.events.append(message)
         return dict(message)

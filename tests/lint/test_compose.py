@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import RenderedProject
+from tests.deploy.nodes import PRIVATE_NETWORK_MTU
 from tests.lint.compose_stacks import compose_stacks
 from tests.lint.linters import stack_files_problem
 from tests.report import record
@@ -79,9 +80,18 @@ def test_the_published_ports_check_refuses_the_mesh(ports: dict[str, Any], named
     assert named in published_ports_problem({"services": {**good, **broken}})
 
 
-# Hetzner's private network, which carries the overlays between nodes (its docs: 1450 bytes).
-PRIVATE_NETWORK_MTU = "1450"
-STACK_FILES = ("compose.prod.yaml", "compose.backup.yaml", "compose.monitoring.yaml")
+# Hetzner's private network, which carries the overlays between nodes (the nodes' test runs
+# on a network of that MTU), as compose writes the option.
+OVERLAY_MTU_OPTION = str(PRIVATE_NETWORK_MTU)
+
+
+def overlay_networks(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The stack file's overlay networks, by name."""
+    return {
+        name: network or {}
+        for name, network in (compose.get("networks") or {}).items()
+        if (network or {}).get("driver") == "overlay"
+    }
 
 
 def overlay_mtu_problem(compose: dict[str, Any]) -> str:
@@ -90,13 +100,10 @@ def overlay_mtu_problem(compose: dict[str, Any]) -> str:
     takes VXLAN's and IPsec's headers for the tasks' interfaces (tests/deploy/test_nodes.py
     shows what happens without it)."""
     problems = []
-    for name, network in (compose.get("networks") or {}).items():
-        network = network or {}
-        if network.get("driver") != "overlay":
-            continue
+    for name, network in overlay_networks(compose).items():
         mtu = (network.get("driver_opts") or {}).get("com.docker.network.driver.mtu")
-        if mtu != PRIVATE_NETWORK_MTU:
-            problems.append(f"network {name}: MTU option {mtu!r}, not {PRIVATE_NETWORK_MTU!r}")
+        if mtu != OVERLAY_MTU_OPTION:
+            problems.append(f"network {name}: MTU option {mtu!r}, not {OVERLAY_MTU_OPTION!r}")
     return "; ".join(problems)
 
 
@@ -104,22 +111,19 @@ def test_every_overlay_fits_the_private_network(rendered_matrix: list[RenderedPr
     distinct = {
         (project.path / name).read_text(): f"{project.id} {name}"
         for project in rendered_matrix
-        for name in STACK_FILES
-        if (project.path / name).exists()
+        for stack in compose_stacks(project.path)
+        if stack.name != "local"
+        for name in stack.files
     }
+    stacks = {where: yaml.safe_load(text) for text, where in distinct.items()}
     failures = [
         f"{where}: {problem}"
-        for text, where in distinct.items()
-        if (problem := overlay_mtu_problem(yaml.safe_load(text)))
+        for where, compose in stacks.items()
+        if (problem := overlay_mtu_problem(compose))
     ]
-    overlays = sum(
-        1
-        for text in distinct
-        for network in (yaml.safe_load(text).get("networks") or {}).values()
-        if (network or {}).get("driver") == "overlay"
-    )
+    overlays = sum(len(overlay_networks(compose)) for compose in stacks.values())
     record(
-        f"lint: MTU {PRIVATE_NETWORK_MTU} on {overlays} overlay networks of "
+        f"lint: MTU {OVERLAY_MTU_OPTION} on {overlays} overlay networks of "
         f"{len(distinct)} distinct stack files"
     )
     assert overlays, "no stack file has an overlay network"
@@ -136,6 +140,9 @@ def test_every_overlay_fits_the_private_network(rendered_matrix: list[RenderedPr
     ids=["no-options", "encrypted-only", "ethernet"],
 )
 def test_the_mtu_check_refuses_docker_defaults(network: dict[str, Any], named: str) -> None:
-    good = {"driver": "overlay", "driver_opts": {"com.docker.network.driver.mtu": "1450"}}
+    good = {
+        "driver": "overlay",
+        "driver_opts": {"com.docker.network.driver.mtu": OVERLAY_MTU_OPTION},
+    }
     assert overlay_mtu_problem({"networks": {"edge": good, "local": {"driver": "bridge"}}}) == ""
     assert named in overlay_mtu_problem({"networks": {"edge": good, "backend": network}})
